@@ -1,0 +1,18 @@
+#!/usr/bin/env node
+// Launcher: checks the runtime, then loads the compiled agent (npm ci builds it via `prepare`).
+import { existsSync } from 'node:fs';
+
+const major = Number(process.versions.node.split('.')[0]);
+if (major < 20) {
+  process.stderr.write(
+    `pbx-activation-agent needs Node.js 20 or newer; this is ${process.version} (${process.execPath}).\n` +
+      'On FreePBX 17 the system Node is 18 and must stay: install.sh sets up a private runtime (see README, "Runtime").\n',
+  );
+  process.exit(1);
+}
+const entry = new URL('../dist/agent/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('pbx-activation-agent is not built: run `npm ci` (or `npm run build`) in its directory.\n');
+  process.exit(1);
+}
+await import(entry.href);

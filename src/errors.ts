@@ -1,0 +1,72 @@
+/**
+ * Typed errors. Each says what happened (`message`) and what to do (`hint`);
+ * callers decide retry versus fail by class, the CLI maps classes to exit codes.
+ */
+export class AgentError extends Error {
+  constructor(
+    message: string,
+    readonly hint: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** The configuration cannot be used; every problem is listed (exit 78). */
+export class ConfigError extends AgentError {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+    hint = 'Fix the listed keys; every key is documented in the README under "Configuration".',
+  ) {
+    super(`configuration ${file} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`, hint);
+  }
+}
+
+/** The command line itself is wrong (exit 2). */
+export class UsageError extends AgentError {}
+
+/** The local store cannot be opened or written. Nothing is overwritten. */
+export class StoreError extends AgentError {}
+
+/** The PBX could not be read or changed; `evidence` keeps what the command printed. */
+export class PbxError extends AgentError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly reason: PbxFailure,
+    readonly evidence?: CommandEvidence,
+    options?: { cause?: unknown },
+  ) {
+    super(message, hint, options);
+  }
+}
+
+export type PbxFailure =
+  | 'not-found'
+  | 'not-executable'
+  | 'timeout'
+  | 'exit-status'
+  | 'unrecognised-output'
+  | 'network'
+  | 'not-activated'
+  | 'needs-root'
+  | 'needs-tty'
+  | 'busy'
+  | 'wrong-deployment';
+
+export interface CommandEvidence {
+  readonly argv: readonly string[];
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** Where the raw output was saved for a bug report, when it was. */
+  readonly savedTo?: string;
+}
+
+export function errorMessage(err: unknown): string {
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

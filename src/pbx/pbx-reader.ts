@@ -1,0 +1,220 @@
+import { compareExpiry, formatExpiry } from '../core/expiry.js';
+import type { LicensedItem } from '../core/items.js';
+import { DEPLOYMENT_ID } from '../core/items.js';
+import { PbxError, type CommandEvidence } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { cleanOutput } from './readers/clean.js';
+import { recogniseFailure } from './readers/failures.js';
+import { parseLicenceInfo, type LicenceInfo, type ParseResult } from './readers/licence-info.js';
+import { parsePbxId, parseZendLicenceFile } from './readers/licence-file.js';
+import { parseModuleList, type ModuleRow } from './readers/module-list.js';
+import { SpawnError, type ExecResult, type PbxShell } from './shell.js';
+
+export interface PbxReaderOptions {
+  readonly fwconsole: string;
+  readonly schmoozeDir: string;
+  readonly tty: boolean;
+  readonly readTimeoutMs: number;
+  /** Keeps output the readers did not recognise, for a bug report; returns where it went. */
+  readonly saveRaw: (name: string, text: string) => string | null;
+}
+
+export interface PbxSnapshot {
+  readonly deploymentId: string;
+  readonly productName: string | null;
+  /** Activation, support contract and module licences as fwconsole shows them. */
+  readonly items: LicensedItem[];
+  readonly modules: ModuleRow[];
+  /** Disagreements worth telling the operator about (licence file vs fwconsole, pbxid vs sa info). */
+  readonly warnings: string[];
+  readonly durationMs: number;
+}
+
+/** Reads a FreePBX through fwconsole (and, when recognised, its licence file). Changes nothing. */
+export class PbxReader {
+  constructor(
+    private readonly shell: PbxShell,
+    private readonly options: PbxReaderOptions,
+    private readonly log: Logger,
+  ) {}
+
+  async read(signal?: AbortSignal): Promise<PbxSnapshot> {
+    const started = performance.now();
+    const info = await this.readLicence(signal);
+    const modules = await this.readModules(signal);
+    const warnings: string[] = [];
+
+    const pbxid = await this.readPbxIdFile();
+    let deploymentId = info.deploymentId ?? pbxid;
+    if (info.deploymentId && pbxid && info.deploymentId !== pbxid) {
+      warnings.push(`fwconsole reports deployment ${info.deploymentId} but ${this.options.schmoozeDir}/pbxid says ${pbxid}; using fwconsole's`);
+    }
+    if (!deploymentId || !DEPLOYMENT_ID.test(deploymentId)) {
+      throw new PbxError(
+        'the PBX did not report a usable deployment id',
+        `Check that the PBX is activated (System Admin -> Activation) and that ${this.options.schmoozeDir}/pbxid exists.`,
+        'not-activated',
+      );
+    }
+    deploymentId = deploymentId.trim();
+    warnings.push(...(await this.compareWithLicenceFile(info.items)));
+    for (const w of warnings) this.log.warn({ deploymentId }, w);
+
+    return {
+      deploymentId,
+      productName: info.productName,
+      items: info.items,
+      modules,
+      warnings,
+      durationMs: performance.now() - started,
+    };
+  }
+
+  /** `fwconsole sa info`: deployment id, activation, support contract, module licences. */
+  async readLicence(signal?: AbortSignal): Promise<LicenceInfo> {
+    const result = await this.run(['sa', 'info', '--no-ansi'], { tty: this.options.tty, signal });
+    return this.parsed('sa info', result, parseLicenceInfo(result.stdout));
+  }
+
+  /** `fwconsole ma list --format=json`: which commercial modules are installed and enabled. */
+  async readModules(signal?: AbortSignal): Promise<ModuleRow[]> {
+    const result = await this.run(['ma', 'list', '--format=json'], { tty: false, signal });
+    const rows = this.parsed('ma list', result, parseModuleList(result.stdout));
+    if (rows.length === 0) {
+      // Every FreePBX has at least the framework module: an empty list is a broken read, not a fact.
+      throw this.unrecognised('ma list', result, 'the module list is empty');
+    }
+    return rows;
+  }
+
+  /** Runs fwconsole with the given arguments and classifies failures. */
+  async run(args: readonly string[], opts: { tty: boolean; sudo?: boolean; timeoutMs?: number; signal?: AbortSignal | undefined }): Promise<ExecResult> {
+    const argv = [this.options.fwconsole, ...args];
+    const what = `fwconsole ${args.filter((a) => !a.startsWith('--')).join(' ')}`;
+    let result: ExecResult;
+    try {
+      result = await this.shell.exec(argv, {
+        timeoutMs: opts.timeoutMs ?? this.options.readTimeoutMs,
+        tty: opts.tty,
+        sudo: opts.sudo ?? false,
+        signal: opts.signal,
+      });
+    } catch (err) {
+      if (err instanceof SpawnError) throw this.spawnFailure(err);
+      throw err;
+    }
+    this.log.debug({ command: what, exitCode: result.exitCode, ms: Math.round(result.durationMs) }, 'fwconsole finished');
+
+    const evidence = toEvidence(result);
+    if (result.timedOut) {
+      throw new PbxError(
+        `${what} did not finish within ${Math.round((opts.timeoutMs ?? this.options.readTimeoutMs) / 1000)}s and was stopped`,
+        'The PBX may be overloaded or fwconsole is stuck on a lock; run the command by hand to see, or raise pbx.readTimeout / pbx.applyTimeout.',
+        'timeout',
+        evidence,
+      );
+    }
+    if (result.aborted) {
+      throw new PbxError(`${what} was stopped because the agent is shutting down`, 'It will run again at the next check.', 'timeout', evidence);
+    }
+    // script(1) and shells report "command not found" and "permission denied" as 127 and 126.
+    if (result.exitCode === 127) throw this.notFound(evidence);
+    if (result.exitCode === 126) {
+      throw new PbxError(`${this.options.fwconsole} is not executable`, `Check its permissions (ls -l ${this.options.fwconsole}).`, 'not-executable', evidence);
+    }
+    const lines = cleanOutput(`${result.stdout}\n${result.stderr}`).lines;
+    const known = recogniseFailure(lines);
+    if (known && (result.exitCode !== 0 || lines.length <= 3)) {
+      throw new PbxError(`${what} failed: ${known.line}`, known.hint, known.reason, evidence);
+    }
+    if (result.exitCode !== 0) {
+      const last = lines.at(-1) ?? '(no output)';
+      throw new PbxError(
+        `${what} exited with status ${result.exitCode ?? `signal ${result.signal}`}: ${last.slice(0, 200)}`,
+        `Run "${what}" on the PBX by hand to see the full error.`,
+        'exit-status',
+        evidence,
+      );
+    }
+    return result;
+  }
+
+  private parsed<T>(what: string, result: ExecResult, parsed: ParseResult<T>): T {
+    if (parsed.ok) return parsed.value;
+    throw this.unrecognised(what, result, parsed.problem);
+  }
+
+  private unrecognised(what: string, result: ExecResult, problem: string): PbxError {
+    const empty = result.stdout.trim() === '';
+    const savedTo = this.options.saveRaw(what.replace(/\s+/g, '-'), rawReport(result)) ?? undefined;
+    return new PbxError(
+      `unrecognised output from fwconsole ${what}: ${empty ? 'it printed nothing' : problem}`,
+      savedTo
+        ? `Nothing was recorded from it. The raw output is saved in ${savedTo}; please attach it to a bug report.`
+        : 'Nothing was recorded from it. Run the command by hand and attach its output to a bug report.',
+      'unrecognised-output',
+      { ...toEvidence(result), ...(savedTo ? { savedTo } : {}) },
+    );
+  }
+
+  private spawnFailure(err: SpawnError): PbxError {
+    if (err.code === 'ENOENT') return this.notFound({ argv: err.argv, exitCode: null, signal: null, stdout: '', stderr: err.message });
+    if (err.code === 'EACCES') {
+      return new PbxError(`${this.options.fwconsole} is not executable`, `Check its permissions (ls -l ${this.options.fwconsole}).`, 'not-executable');
+    }
+    return new PbxError(`cannot start fwconsole: ${err.message}`, 'Check pbx.fwconsole and the agent host.', 'not-found');
+  }
+
+  private notFound(evidence: CommandEvidence): PbxError {
+    const wrapper = evidence.argv[0] === 'script' ? ' (or `script` from util-linux, needed for pbx.tty)' : '';
+    return new PbxError(
+      `fwconsole not found at ${this.options.fwconsole}${wrapper}`,
+      'Is this a FreePBX host? Set pbx.fwconsole to the right path (usually /usr/sbin/fwconsole).',
+      'not-found',
+      evidence,
+    );
+  }
+
+  private async readPbxIdFile(): Promise<string | null> {
+    const text = await this.shell.readFile(`${this.options.schmoozeDir}/pbxid`).catch(() => null);
+    return text === null ? null : parsePbxId(text);
+  }
+
+  /** The fast, read-only path: where a Zend licence file is recognised, it must agree with fwconsole. */
+  private async compareWithLicenceFile(items: readonly LicensedItem[]): Promise<string[]> {
+    const names = (await this.shell.listDir(this.options.schmoozeDir).catch(() => null)) ?? [];
+    const fromFwconsole = new Map(items.map((i) => [i.item, i]));
+    const warnings: string[] = [];
+    for (const name of names.filter((n) => /^license-.*\.zl$/.test(n)).sort()) {
+      const path = `${this.options.schmoozeDir}/${name}`;
+      const text = await this.shell.readFile(path).catch(() => null);
+      const fileItems = text === null ? null : parseZendLicenceFile(text);
+      if (fileItems === null) {
+        this.log.debug({ path }, 'licence file format not recognised; relying on fwconsole alone');
+        continue;
+      }
+      for (const f of fileItems) {
+        const other = fromFwconsole.get(f.item);
+        if (other && compareExpiry(other.expiry, f.expiry) !== 0) {
+          warnings.push(`${f.label}: fwconsole says ${formatExpiry(other.expiry)} but ${path} says ${formatExpiry(f.expiry)}; trusting fwconsole`);
+        }
+      }
+    }
+    return warnings;
+  }
+}
+
+function toEvidence(result: ExecResult): CommandEvidence {
+  return { argv: result.argv, exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
+}
+
+function rawReport(result: ExecResult): string {
+  return [
+    `# command: ${result.argv.join(' ')}`,
+    `# exit: ${result.exitCode ?? ''} signal: ${result.signal ?? ''}`,
+    '# --- stdout',
+    result.stdout,
+    '# --- stderr',
+    result.stderr,
+  ].join('\n');
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { calendarDate } from '../core/expiry.js';
+import { writeSchmoozeFiles, schmoozeDir } from './licence-file.js';
+import { DEFAULT_DEPLOYMENT_ID, defaultScenario } from './scenario.js';
+import { statePath, writeState } from './state.js';
+
+export interface SandboxInitOptions {
+  readonly force?: boolean;
+  readonly deploymentId?: string;
+  readonly now?: Date;
+}
+
+export interface SandboxPaths {
+  readonly dir: string;
+  readonly state: string;
+  readonly fwconsole: string;
+  readonly config: string;
+  readonly store: string;
+  readonly tokenFile: string;
+}
+
+export function sandboxPaths(dir: string): SandboxPaths {
+  const abs = resolve(dir);
+  return {
+    dir: abs,
+    state: statePath(abs),
+    fwconsole: join(abs, 'bin', 'fwconsole'),
+    config: join(abs, 'agent.json'),
+    store: join(abs, 'agent.db'),
+    tokenFile: join(abs, 'portal-token'),
+  };
+}
+
+/**
+ * Creates a simulated FreePBX in `dir`: its state, an executable fwconsole,
+ * /etc/schmooze files, a portal token and an agent config pointing at them.
+ */
+export function initSandbox(dir: string, options: SandboxInitOptions = {}): SandboxPaths {
+  const paths = sandboxPaths(dir);
+  if (existsSync(paths.state) && !options.force) {
+    throw new Error(`${paths.dir} already holds a sandbox; use --force to start it afresh (the agent's store there is kept)`);
+  }
+  const now = options.now ?? new Date();
+  mkdirSync(join(paths.dir, 'bin'), { recursive: true });
+
+  const token = randomBytes(24).toString('base64url');
+  // The person running the sandbox stands for root: the simulated activation succeeds for them.
+  const state = defaultScenario(calendarDate(now), {
+    deploymentId: options.deploymentId ?? DEFAULT_DEPLOYMENT_ID,
+    rootUid: process.getuid?.() ?? 0,
+    token,
+    now: now.toISOString(),
+  });
+  writeState(paths.dir, state);
+  writeSchmoozeFiles(paths.dir, state.pbx);
+  writeFileSync(paths.tokenFile, `${token}\n`, { mode: 0o600 });
+  chmodSync(paths.tokenFile, 0o600);
+  writeFwconsole(paths);
+  writeFileSync(paths.config, `${JSON.stringify(sandboxConfig(paths, state.pbx.deploymentId), null, 2)}\n`);
+  return paths;
+}
+
+/** The agent configuration for a sandbox: the real agent, pointed at the simulated PBX. */
+export function sandboxConfig(paths: SandboxPaths, deploymentId: string): Record<string, unknown> {
+  return {
+    deploymentId,
+    pbx: {
+      fwconsole: paths.fwconsole,
+      schmoozeDir: schmoozeDir(paths.dir),
+      settleDelay: '1s',
+      settleTimeout: '30s',
+      moduleAliases: { cdrpro: 'cdrreports' },
+    },
+    store: { path: paths.store },
+  };
+}
+
+/**
+ * The compiled module next to this one. When this code runs from TypeScript
+ * sources (the test runner), the compiled tree under dist/ is used instead.
+ */
+export function compiledSibling(name: string): string {
+  const here = fileURLToPath(new URL(`./${name}`, import.meta.url));
+  return existsSync(here) ? here : here.replace(/\/src\/sandbox\//, '/dist/src/sandbox/');
+}
+
+function writeFwconsole(paths: SandboxPaths): void {
+  const entry = compiledSibling('fwconsole-main.js');
+  const script = [
+    `#!${process.execPath}`,
+    '// Simulated fwconsole of a pbx-activation-agent sandbox. Behaviour: see state.json.',
+    `import(${JSON.stringify(`file://${entry}`)})`,
+    `  .then((m) => m.main(${JSON.stringify(paths.dir)}, process.argv.slice(2)))`,
+    "  .catch((err) => { process.stderr.write(String(err && err.stack || err) + '\\n'); process.exitCode = 255; });",
+    '',
+  ].join('\n');
+  writeFileSync(paths.fwconsole, script, { mode: 0o755 });
+  chmodSync(paths.fwconsole, 0o755);
+}

@@ -1,0 +1,133 @@
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { StoreError } from '../errors.js';
+import { MIGRATIONS } from './migrations.js';
+
+export type Database = BetterSqlite3.Database;
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+export interface OpenOptions {
+  /** Open without creating or migrating (status, history). */
+  readonly readonly?: boolean;
+  /** How long to wait for another process's write lock. */
+  readonly busyTimeoutMs?: number;
+}
+
+/**
+ * Opens (creating if needed) the agent's SQLite file and brings its schema up
+ * to date. A file that is not a SQLite database is reported, never replaced.
+ */
+export function openDatabase(path: string, options: OpenOptions = {}): Database {
+  const dir = dirname(path);
+  if (!options.readonly) ensureWritableDir(dir, path);
+  if (existsSync(path)) assertSqliteFile(path);
+  else if (options.readonly) {
+    throw new StoreError(`no store at ${path}: nothing has been recorded yet`, 'Run `pbx-activation-agent check` once (or check --dry-run) to read the PBX and create it.');
+  }
+
+  let db: Database;
+  try {
+    db = new BetterSqlite3(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    if (!options.readonly) {
+      db.pragma('journal_mode = WAL');
+      // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commit.
+      db.pragma('synchronous = NORMAL');
+    }
+    db.pragma('foreign_keys = ON');
+  } catch (err) {
+    throw storeFailure(path, err);
+  }
+  try {
+    migrate(db, path, options.readonly ?? false);
+  } catch (err) {
+    db.close();
+    throw err instanceof StoreError ? err : storeFailure(path, err);
+  }
+  return db;
+}
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+function migrate(db: Database, path: string, readonly: boolean): void {
+  const current = schemaVersion(db);
+  if (current > MIGRATIONS.length) {
+    throw new StoreError(
+      `the store ${path} has schema version ${current}, newer than this agent knows (${MIGRATIONS.length})`,
+      'A newer agent wrote it. Upgrade pbx-activation-agent rather than downgrading; the store is left untouched.',
+    );
+  }
+  if (current === MIGRATIONS.length) return;
+  if (readonly) {
+    throw new StoreError(`the store ${path} needs a schema upgrade`, 'Run any writing command once (e.g. `check --dry-run`) to upgrade it.');
+  }
+  // IMMEDIATE: two agents starting together must not both migrate.
+  const step = db.transaction((index: number) => {
+    if (schemaVersion(db) !== index) return;
+    db.exec(MIGRATIONS[index]!);
+    db.pragma(`user_version = ${index + 1}`);
+  });
+  for (let i = current; i < MIGRATIONS.length; i++) step.immediate(i);
+}
+
+function ensureWritableDir(dir: string, path: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o750 });
+    accessSync(dir, constants.W_OK);
+    if (existsSync(path)) accessSync(path, constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new StoreError(
+      `the store ${path} is not writable (${code ?? String(err)})`,
+      `Make ${dir} writable by the agent's user (the installer creates /var/lib/pbx-activation-agent owned by it), or set store.path.`,
+    );
+  }
+}
+
+function assertSqliteFile(path: string): void {
+  const head = Buffer.alloc(16);
+  let length: number;
+  try {
+    const fd = openSync(path, 'r');
+    try {
+      length = readSync(fd, head, 0, 16, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch (err) {
+    throw storeFailure(path, err);
+  }
+  if (length === 0) return; // an empty file is a fresh database to SQLite
+  if (length < 16 || head.toString('latin1') !== SQLITE_HEADER) {
+    throw new StoreError(
+      `the store ${path} is not a SQLite database (corrupted or another file)`,
+      `Nothing was changed. Move it aside (mv ${path} ${path}.bad) to start a new store, or restore it from a backup.`,
+    );
+  }
+}
+
+export function storeFailure(path: string, err: unknown): StoreError {
+  const code = (err as { code?: string }).code ?? '';
+  const message = err instanceof Error ? err.message : String(err);
+  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+    return new StoreError(
+      `the store ${path} is corrupted (${message})`,
+      `Nothing was overwritten. Move it aside (mv ${path} ${path}.bad) and run check again, or restore it from a backup; run "sqlite3 ${path} 'PRAGMA integrity_check'" to see the damage.`,
+      { cause: err },
+    );
+  }
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+    return new StoreError(`the store ${path} is locked by another process`, 'Another agent process holds a write lock; wait for it to finish and retry.', { cause: err });
+  }
+  if (code === 'SQLITE_FULL') {
+    return new StoreError(`the disk holding ${path} is full`, 'Free space on that file system; what was recorded before is intact.', { cause: err });
+  }
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR') {
+    return new StoreError(`cannot write the store ${path} (${message})`, `Check the permissions and free space of ${dirname(path)}.`, { cause: err });
+  }
+  return new StoreError(`store error on ${path}: ${message}`, 'See the message; the store is left as it was.', { cause: err });
+}

@@ -1,0 +1,57 @@
+import type { DeploymentStatus, StatusItem, StatusReport } from '../app/status.js';
+import { renderTable, type Cell } from './table.js';
+
+const KIND_LABEL: Record<StatusItem['kind'], string> = {
+  activation: 'activation',
+  'support-contract': 'support',
+  'module-license': 'licence',
+  'module-maintenance': 'maintenance',
+};
+
+export function renderStatus(report: StatusReport, colour: boolean): string {
+  if (report.deployments.length === 0) {
+    return 'Nothing recorded yet. Run `pbx-activation-agent check --dry-run` to read the PBX.';
+  }
+  return report.deployments.map((d) => renderDeployment(d, colour)).join('\n\n');
+}
+
+function renderDeployment(d: DeploymentStatus, colour: boolean): string {
+  const title = `Deployment ${d.deploymentId}${d.productName ? ` (${d.productName})` : ''}${d.host === 'local' ? '' : ` on ${d.host}`}`;
+  const lines = [colour ? `\x1b[1m${title}\x1b[0m` : title];
+  const last = d.lastRun
+    ? `${when(d.lastRun.startedAt)} ${d.lastRun.command} -> ${d.lastRun.outcome ?? 'did not finish'}${d.lastRun.error ? `: ${d.lastRun.error}` : ''}`
+    : 'never';
+  lines.push(`Last run: ${last}`);
+  lines.push(`Last successful check: ${d.lastSuccessfulCheck ? when(d.lastSuccessfulCheck) : 'never'}    Next check: ${d.nextCheck ? when(d.nextCheck) : 'not scheduled (the daemon is not running)'}`);
+  if (d.pendingRenewals.length > 0) {
+    lines.push(`Renewals waiting to be applied: ${d.pendingRenewals.map((p) => `${p.item} ${p.pbx ?? 'none'} -> ${p.portal}`).join(', ')}`);
+  }
+  lines.push('');
+  lines.push(
+    renderTable(
+      [{ header: 'ITEM' }, { header: 'KIND' }, { header: 'EXPIRY' }, { header: 'DAYS LEFT', align: 'right' }, { header: 'MODULE' }],
+      d.items.map((i) => [i.moduleKey && i.moduleKey !== 'global' ? i.moduleKey : i.label, KIND_LABEL[i.kind], i.expiry, daysCell(i.daysLeft), moduleCell(i)]),
+      colour,
+    ),
+  );
+  return lines.join('\n');
+}
+
+export function daysCell(days: number | null): Cell {
+  if (days === null) return { text: '-' };
+  if (days < 0) return { text: `expired ${-days}d ago`, colour: '31;1' };
+  if (days === 0) return { text: 'expires today', colour: '31;1' };
+  return { text: String(days), colour: days <= 7 ? '31' : days <= 30 ? '33' : undefined };
+}
+
+function moduleCell(i: StatusItem): Cell {
+  if (i.enabled === null) return { text: '' };
+  const name = i.module && i.module !== i.moduleKey ? `${i.module}: ` : '';
+  const colour = i.enabled === 'enabled' ? undefined : '33';
+  return { text: `${name}${i.enabled}`, colour };
+}
+
+/** `2026-11-26 08:12 UTC`: timestamps are stored in UTC and shown as such. */
+export function when(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}

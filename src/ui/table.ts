@@ -1,0 +1,29 @@
+/** Plain text tables for terminals: columns padded, no borders, optional colour per cell. */
+export interface Column {
+  readonly header: string;
+  readonly align?: 'left' | 'right';
+}
+
+export interface Cell {
+  readonly text: string;
+  /** ANSI SGR code, applied only when colour is on. */
+  readonly colour?: string | undefined;
+}
+
+export function renderTable(columns: readonly Column[], rows: ReadonlyArray<ReadonlyArray<string | Cell>>, colour: boolean): string {
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'string' ? { text: c } : c)));
+  const widths = columns.map((col, i) => Math.max(col.header.length, ...cells.map((r) => r[i]?.text.length ?? 0)));
+  const pad = (text: string, i: number) => (columns[i]?.align === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
+  const line = (parts: string[]) => parts.join('  ').trimEnd();
+  const header = line(columns.map((c, i) => pad(c.header, i)));
+  const body = cells.map((r) =>
+    line(
+      columns.map((_, i) => {
+        const cell = r[i] ?? { text: '' };
+        const text = pad(cell.text, i);
+        return colour && cell.colour ? `\x1b[${cell.colour}m${text}\x1b[0m` : text;
+      }),
+    ),
+  );
+  return [colour ? `\x1b[1m${header}\x1b[0m` : header, ...body].join('\n');
+}
