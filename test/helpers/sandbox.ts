@@ -4,7 +4,7 @@ import { readState, updateState, type SandboxState } from '../../src/sandbox/sta
 export interface TestSandbox extends SandboxPaths {
   /** Changes the simulated world (as an operator editing state.json would). */
   edit(change: (state: SandboxState) => void): void;
-  state(): SandboxState;
+  read(): SandboxState;
 }
 
 export function makeSandbox(dir: string, options: { now?: Date } = {}): TestSandbox {
@@ -12,6 +12,6 @@ export function makeSandbox(dir: string, options: { now?: Date } = {}): TestSand
   return {
     ...paths,
     edit: (change) => updateState(paths.dir, change),
-    state: () => readState(paths.dir),
+    read: () => readState(paths.dir),
   };
 }
