@@ -1,3 +1,5 @@
+import { SpawnError, type ProcessResult } from '../process/run-process.js';
+
 /**
  * The port through which everything reaches a PBX: the local host (child
  * processes) or a remote one (SSH). Commands are argv arrays, never shell strings.
@@ -23,28 +25,10 @@ export interface ExecOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface ExecResult {
-  readonly argv: readonly string[];
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly durationMs: number;
-  readonly timedOut: boolean;
-  readonly aborted: boolean;
-}
+/** What a command did; the same shape locally and over SSH. */
+export type ExecResult = ProcessResult;
 
-/** Raised when the program could not be started at all. */
-export class SpawnError extends Error {
-  constructor(
-    readonly argv: readonly string[],
-    readonly code: 'ENOENT' | 'EACCES' | string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SpawnError';
-  }
-}
+export { SpawnError };
 
 /**
  * POSIX single-quote quoting, for the one place a command string is unavoidable:
