@@ -29,10 +29,29 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
 
   program
     .command('check')
-    .description('one full cycle now: read the PBX, record what it shows')
-    .option('--dry-run', 'change nothing on the PBX and send no alerts')
+    .description('one full cycle now: read the PBX, poll the portal, apply renewals if due and allowed, verify, record')
+    .option('--dry-run', 'plan and report, change nothing on the PBX and send no alerts')
     .option('--json', 'machine-readable output')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/check.js')).checkCommand(cmd.optsWithGlobals()))());
+
+  program
+    .command('renew')
+    .description('after a purchase: wait for the portal to show it, apply it now (whatever the maintenance window), show before/after')
+    .option('--wait <duration>', 'poll the portal up to this long for the renewal to appear (e.g. 30m)')
+    .option('--force', 'run Update Activation even if the portal shows nothing new')
+    .option('--yes', 'do not ask before restarting Apache')
+    .option('--json', 'machine-readable output')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/renew.js')).renewCommand(cmd.optsWithGlobals()))());
+
+  program
+    .command('history')
+    .description('expiry changes and runs, newest first (from the local store)')
+    .option('--json', 'machine-readable output')
+    .option('--module <key>', 'only changes of this licence key (e.g. broadcast)')
+    .option('--since <date>', 'only events on or after this date (YYYY-MM-DD)')
+    .option('--deployment <id>', 'only this deployment')
+    .option('--limit <n>', 'at most this many events')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/history.js')).historyCommand(cmd.optsWithGlobals()))());
 
   const sandbox = program.command('sandbox').description('a simulated FreePBX (and portal) to try the agent without a PBX');
   sandbox
@@ -43,6 +62,31 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .option('--deployment-id <id>', 'deployment id of the simulated PBX')
     .action((dir: string, opts: { force?: boolean; deploymentId?: string }) =>
       run(async () => (await import('./commands/sandbox.js')).sandboxInitCommand(dir, opts))(),
+    );
+  sandbox
+    .command('portal')
+    .description('serve the simulated portal on 127.0.0.1 until stopped, and point DIR/agent.json at it')
+    .argument('<dir>', 'the sandbox directory')
+    .option('--port <n>', 'port to listen on (0 picks a free one)', '0')
+    .action((dir: string, opts: { port?: string }) => run(async () => (await import('./commands/sandbox.js')).sandboxPortalCommand(dir, opts))());
+  sandbox
+    .command('purchase')
+    .description('record a renewal on the portal side, as a checkout would (the PBX sees it after Update Activation)')
+    .argument('<dir>', 'the sandbox directory')
+    .requiredOption('--module <key>', 'licence key, e.g. broadcast')
+    .requiredOption('--until <date>', 'new expiry, YYYY-MM-DD')
+    .option('--deployment <id>', 'deployment (default: the simulated PBX)')
+    .action((dir: string, opts: { module: string; until: string; deployment?: string }) =>
+      run(async () => (await import('./commands/sandbox.js')).sandboxPurchaseCommand(dir, opts))(),
+    );
+  sandbox
+    .command('fault')
+    .description('make the portal (or, with --fwconsole, one fwconsole command) misbehave until "none"')
+    .argument('<dir>', 'the sandbox directory')
+    .argument('<kind>', 'portal: none, slow, 5xx, 429, bad-json, bad-schema, hang, reset, unauthorized, redirect-loop, huge; fwconsole: none, hang, garbage, empty, exit-1, network, no-change, slow')
+    .option('--fwconsole <command>', 'apply to this fwconsole command instead: "sa info", "sa update", "sa activate" or "ma list"')
+    .action((dir: string, kind: string, opts: { fwconsole?: string }) =>
+      run(async () => (await import('./commands/sandbox.js')).sandboxFaultCommand(dir, kind, opts))(),
     );
 
   return program;

@@ -70,3 +70,44 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/** Another cycle holds the lease (exit 6); the message names the holder. */
+export class LeaseHeldError extends AgentError {
+  constructor(
+    readonly holder: { readonly pid: number; readonly host: string; readonly command: string; readonly since: string; readonly until: string },
+  ) {
+    super(
+      `another cycle is running: "${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${holder.since})`,
+      `Wait for it to finish; it gives the lock up by ${holder.until} at the latest if it dies.`,
+    );
+  }
+}
+
+export type PortalFailure =
+  | 'unreachable'
+  | 'timeout'
+  | 'server-error'
+  | 'rate-limited'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'unknown-deployment'
+  | 'bad-request'
+  | 'bad-response'
+  | 'too-large'
+  | 'redirect'
+  | 'tls';
+
+/** The portal could not give a usable answer. Messages never contain the token. */
+export class PortalError extends AgentError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly reason: PortalFailure,
+    readonly status: number | null = null,
+  ) {
+    super(message, hint);
+  }
+
+  /** From Retry-After, when the server sent one. */
+  retryAfterMs?: number | null;
+}

@@ -106,8 +106,14 @@ function resolvePaths(config: AgentConfig, base: string): AgentConfig {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   // A bare command name (no slash) is looked up on PATH, like a shell would.
   const fwconsole = config.pbx.fwconsole.includes('/') ? abs(config.pbx.fwconsole) : config.pbx.fwconsole;
+  const portal = config.portal && {
+    ...config.portal,
+    ...(config.portal.tokenFile ? { tokenFile: abs(config.portal.tokenFile) } : {}),
+    ...(config.portal.caFile ? { caFile: abs(config.portal.caFile) } : {}),
+  };
   return {
     ...config,
+    ...(portal ? { portal } : {}),
     store: { ...config.store, path: abs(config.store.path) },
     pbx: { ...config.pbx, fwconsole, schmoozeDir: abs(config.pbx.schmoozeDir) },
   };

@@ -46,6 +46,6 @@ function defaultLabel(kind: ItemKind, moduleKey: string | null): string {
     case 'module-license':
       return moduleKey === 'global' ? 'All modules (global licence)' : `${moduleKey} licence`;
     case 'module-maintenance':
-      return `${moduleKey} maintenance`;
+      return moduleKey === 'global' ? 'All modules (global) maintenance' : `${moduleKey} maintenance`;
   }
 }

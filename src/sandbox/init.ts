@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calendarDate } from '../core/expiry.js';
+import { UsageError } from '../errors.js';
 import { writeSchmoozeFiles, schmoozeDir } from './licence-file.js';
 import { DEFAULT_DEPLOYMENT_ID, defaultScenario } from './scenario.js';
 import { statePath, writeState } from './state.js';
@@ -41,7 +42,7 @@ export function sandboxPaths(dir: string): SandboxPaths {
 export function initSandbox(dir: string, options: SandboxInitOptions = {}): SandboxPaths {
   const paths = sandboxPaths(dir);
   if (existsSync(paths.state) && !options.force) {
-    throw new Error(`${paths.dir} already holds a sandbox; use --force to start it afresh (the agent's store there is kept)`);
+    throw new UsageError(`${paths.dir} already holds a sandbox`, "Use --force to start it afresh (the agent's store there is kept), or choose another directory.");
   }
   const now = options.now ?? new Date();
   mkdirSync(join(paths.dir, 'bin'), { recursive: true });

@@ -66,6 +66,8 @@ export function defaultScenario(today: string, options: { deploymentId?: string;
     portal: {
       token: options.token,
       fault: 'none',
+      slowSeconds: 3,
+      retryAfterSeconds: 1,
       url: null,
       cursor: 1,
       changes: [{ cursor: 1, deploymentId, at: options.now }],

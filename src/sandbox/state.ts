@@ -1,6 +1,7 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { UsageError } from '../errors.js';
 
 /**
  * The sandbox's whole world in one editable JSON file (`DIR/state.json`):
@@ -78,6 +79,9 @@ export const SimPortal = z.strictObject({
   /** The token the simulated portal accepts (the sandbox writes it to DIR/portal-token too). */
   token: z.string(),
   fault: PortalFault.default('none'),
+  /** Seconds the `slow` fault waits before answering; `429` asks to come back after retryAfterSeconds. */
+  slowSeconds: z.number().min(0).default(3),
+  retryAfterSeconds: z.number().int().min(0).default(1),
   /** Base URL once `sandbox portal` runs. */
   url: z.string().nullable().default(null),
   deployments: z.record(z.string(), PortalDeployment),
@@ -106,12 +110,12 @@ export function readState(dir: string): SandboxState {
   try {
     data = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read sandbox state ${path}: ${(err as Error).message}`);
+    throw new UsageError(`cannot read sandbox state ${path}: ${(err as Error).message}`, 'Is this a sandbox directory? Create one with `sandbox init DIR`.');
   }
   const parsed = SandboxState.safeParse(data);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`sandbox state ${path} is invalid: ${problems}`);
+    throw new UsageError(`sandbox state ${path} is invalid: ${problems}`, 'Fix the file, or start afresh with `sandbox init DIR --force`.');
   }
   return parsed.data;
 }

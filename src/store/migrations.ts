@@ -79,4 +79,23 @@ export const MIGRATIONS: readonly string[] = [
     value  TEXT NOT NULL
   );
   `,
+  // 2: one cycle at a time (a lease with its owner), and the portal's last good answer.
+  `
+  CREATE TABLE leases (
+    name         TEXT PRIMARY KEY,
+    owner_pid    INTEGER NOT NULL,
+    owner_host   TEXT NOT NULL,
+    command      TEXT NOT NULL,
+    run_id       INTEGER REFERENCES runs(id),
+    acquired_at  TEXT NOT NULL,
+    expires_at   TEXT NOT NULL
+  );
+
+  CREATE TABLE portal_cache (
+    deployment_id  TEXT PRIMARY KEY,
+    etag           TEXT,
+    body           TEXT NOT NULL,
+    fetched_at     TEXT NOT NULL
+  );
+  `,
 ];

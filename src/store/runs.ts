@@ -104,6 +104,21 @@ export class RunRepository {
     return row ? toRecord(row) : null;
   }
 
+  /**
+   * Marks runs of this host that never finished as interrupted. Only called by
+   * the lease holder: no other cycle of this host can still be running them.
+   */
+  interruptUnfinished(host: string, exceptRunId: number, at: string): number[] {
+    const ids = (
+      this.db.prepare('SELECT id FROM runs WHERE ended_at IS NULL AND host = ? AND id != ?').all(host, exceptRunId) as Array<{ id: number }>
+    ).map((r) => r.id);
+    const mark = this.db.prepare(
+      `UPDATE runs SET outcome = 'interrupted', ended_at = ?, error = COALESCE(error, 'the process running it stopped before it finished (killed, crashed or power loss)') WHERE id = ?`,
+    );
+    this.db.transaction(() => ids.forEach((id) => mark.run(at, id)))();
+    return ids;
+  }
+
   /** Runs that never finished: their process died (kill -9, power loss). */
   unfinished(): RunRecord[] {
     return (this.db.prepare('SELECT * FROM runs WHERE ended_at IS NULL ORDER BY id').all() as Row[]).map(toRecord);

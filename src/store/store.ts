@@ -1,12 +1,16 @@
 import type { Database, OpenOptions } from './database.js';
 import { openDatabase, storeFailure } from './database.js';
 import { ExpiryRepository } from './expiries.js';
+import { LeaseRepository } from './leases.js';
+import { PortalCacheRepository } from './portal-cache.js';
 import { RunRepository } from './runs.js';
 
 /** The agent's SQLite store: one file, one handle, a repository per concern. */
 export class Store {
   readonly expiries: ExpiryRepository;
   readonly runs: RunRepository;
+  readonly leases: LeaseRepository;
+  readonly portalCache: PortalCacheRepository;
 
   private constructor(
     readonly path: string,
@@ -14,6 +18,8 @@ export class Store {
   ) {
     this.expiries = new ExpiryRepository(db);
     this.runs = new RunRepository(db);
+    this.leases = new LeaseRepository(db);
+    this.portalCache = new PortalCacheRepository(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

@@ -27,14 +27,23 @@ function renderDeployment(d: DeploymentStatus, colour: boolean): string {
     lines.push(`Renewals waiting to be applied: ${d.pendingRenewals.map((p) => `${p.item} ${p.pbx ?? 'none'} -> ${p.portal}`).join(', ')}`);
   }
   lines.push('');
-  lines.push(
-    renderTable(
-      [{ header: 'ITEM' }, { header: 'KIND' }, { header: 'EXPIRY' }, { header: 'DAYS LEFT', align: 'right' }, { header: 'MODULE' }],
-      d.items.map((i) => [i.moduleKey && i.moduleKey !== 'global' ? i.moduleKey : i.label, KIND_LABEL[i.kind], i.expiry, daysCell(i.daysLeft), moduleCell(i)]),
-      colour,
-    ),
-  );
+  lines.push(itemsTable(d.items, colour));
   return lines.join('\n');
+}
+
+/** One row per module (licence and maintenance side by side), plus activation and support contract. */
+function itemsTable(items: readonly StatusItem[], colour: boolean): string {
+  const maintenance = new Map(items.filter((i) => i.kind === 'module-maintenance').map((i) => [i.moduleKey, i]));
+  const rows = items.filter((i) => i.kind !== 'module-maintenance' || !items.some((l) => l.kind === 'module-license' && l.moduleKey === i.moduleKey));
+  return renderTable(
+    [{ header: 'ITEM' }, { header: 'KIND' }, { header: 'EXPIRY' }, { header: 'DAYS LEFT', align: 'right' }, { header: 'MAINTENANCE' }, { header: 'MODULE' }],
+    rows.map((i) => {
+      const m = i.kind === 'module-license' ? maintenance.get(i.moduleKey) : undefined;
+      const name = i.moduleKey && i.moduleKey !== 'global' ? i.moduleKey : i.label;
+      return [name, KIND_LABEL[i.kind], i.expiry, daysCell(i.daysLeft), m ? m.expiry : '', moduleCell(i)];
+    }),
+    colour,
+  );
 }
 
 export function daysCell(days: number | null): Cell {

@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { readHistory, timeline } from '../../src/app/history.js';
+import { isCalendarDate } from '../../src/core/expiry.js';
+import { MODULE_KEY } from '../../src/core/items.js';
+import { UsageError } from '../../src/errors.js';
+import { Store } from '../../src/store/store.js';
+import { renderHistory } from '../../src/ui/history-view.js';
+import { EXIT } from '../exit-codes.js';
+import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
+
+export interface HistoryOptions extends GlobalOptions {
+  readonly module?: string;
+  readonly since?: string;
+  readonly deployment?: string;
+  readonly limit?: string;
+}
+
+export async function historyCommand(options: HistoryOptions): Promise<number> {
+  if (options.module !== undefined && !MODULE_KEY.test(options.module)) throw new UsageError(`--module "${options.module}" is not a licence key`, 'Use a key from `status`, e.g. --module broadcast.');
+  if (options.since !== undefined && !isCalendarDate(options.since) && Number.isNaN(Date.parse(options.since))) {
+    throw new UsageError(`--since "${options.since}" is not a date`, 'Use YYYY-MM-DD, e.g. --since 2026-01-01.');
+  }
+  const limit = options.limit === undefined ? undefined : Number(options.limit);
+  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive number`, 'For example --limit 50.');
+  const { loaded, tty } = startRuntime(options);
+  const path = loaded.config.store.path;
+  let history = { changes: [], runs: [] } as ReturnType<typeof readHistory>;
+  if (existsSync(path)) {
+    const store = Store.open(path, { readonly: true });
+    try {
+      history = readHistory(store, { deploymentId: options.deployment, moduleKey: options.module, since: options.since, limit });
+    } finally {
+      store.close();
+    }
+  }
+  if (options.json) printJson(history);
+  else print(renderHistory(timeline(history, limit), tty));
+  return EXIT.ok;
+}

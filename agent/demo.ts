@@ -1,0 +1,49 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { addDays, calendarDate } from '../src/core/expiry.js';
+import { runProcess } from '../src/process/run-process.js';
+import { connectAgentConfig } from '../src/sandbox/portal-side.js';
+import { startPortalServer } from '../src/sandbox/portal-server.js';
+
+/**
+ * `npm run demo`: the whole story on a simulated PBX and portal, using the
+ * real CLI for every step, in a temporary directory that is kept for a look.
+ */
+const BIN = fileURLToPath(new URL('../../bin/pbx-activation-agent.js', import.meta.url));
+const bold = (t: string) => (process.stdout.isTTY ? `\x1b[1m${t}\x1b[0m` : t);
+
+async function step(title: string, args: string[], okCodes: readonly number[] = [0]): Promise<void> {
+  process.stdout.write(`\n${bold(`== ${title}`)}\n${bold(`$ pbx-activation-agent ${args.join(' ')}`)}\n`);
+  const result = await runProcess([process.execPath, BIN, ...args, ...(args[0] === 'sandbox' && args[1] !== 'init' ? [] : ['--log-level', 'warn'])], { timeoutMs: 180_000, env: { ...process.env, NO_COLOR: process.stdout.isTTY ? '' : '1' } });
+  process.stdout.write(result.stdout);
+  if (result.stderr.trim()) process.stdout.write(result.stderr);
+  if (!okCodes.includes(result.exitCode ?? -1)) throw new Error(`step "${title}" exited with ${result.exitCode ?? result.signal}`);
+}
+
+async function main(): Promise<void> {
+  const dir = join(mkdtempSync(join(tmpdir(), 'pbx-agent-demo-')), 'sandbox');
+  const config = join(dir, 'agent.json');
+  const until = addDays(calendarDate(new Date()), 365);
+
+  await step('A simulated FreePBX, read once', ['sandbox', 'init', dir]);
+  const portal = await startPortalServer(dir, 0);
+  try {
+    connectAgentConfig(dir, portal.url);
+    process.stdout.write(`\n${bold(`== The simulated portal is serving on ${portal.url}`)}\n`);
+    await step('What expires when (from the local store: fast, offline)', ['status', '--config', config]);
+    await step('Checkout in the portal: Broadcast renewed for a year', ['sandbox', 'purchase', dir, '--module', 'broadcast', '--until', until]);
+    await step('Right after buying: wait for the portal, apply like Update Activation, verify', ['renew', '--wait', '1m', '--yes', '--config', config]);
+    await step('Status after the renewal', ['status', '--config', config]);
+    await step('History: every expiry change and run', ['history', '--limit', '12', '--config', config]);
+  } finally {
+    await portal.close();
+  }
+  process.stdout.write(`\n${bold('Demo finished.')} The sandbox is kept in ${dir} (edit state.json there and run check again).\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`demo failed: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});

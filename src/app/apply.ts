@@ -1,0 +1,117 @@
+import { unverified, type PlannedRenewal } from '../core/plan.js';
+import { DEPLOYMENT_ID, type LicensedItem } from '../core/items.js';
+import { PbxError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { PbxReader } from '../pbx/pbx-reader.js';
+
+export interface ApplySettings {
+  readonly command: 'activate' | 'update';
+  readonly sudo: boolean;
+  readonly applyTimeoutMs: number;
+  /** Wait after applying before the first read (Apache restarts), and between the two attempts. */
+  readonly settleDelayMs: number;
+  /** Longest wait for the PBX to answer again. */
+  readonly settleTimeoutMs: number;
+}
+
+export interface ApplyDeps {
+  readonly reader: PbxReader;
+  readonly log: Logger;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+export interface ApplyResult {
+  /** Items now showing the portal's date. */
+  readonly verified: PlannedRenewal[];
+  /** Items still not showing it, with what the PBX shows now. */
+  readonly unverified: Array<PlannedRenewal & { now: string | null }>;
+  /** What the PBX shows after applying; null when it never answered again. */
+  readonly after: LicensedItem[] | null;
+  readonly attempts: number;
+  readonly fwconsoleMs: number;
+  /** Set when applying itself failed (command error, or the PBX did not come back). */
+  readonly error: PbxError | null;
+}
+
+/** How often to ask again while Apache restarts: every 5 s, sooner when the settle delay is short. */
+function pollEvery(settings: ApplySettings): number {
+  return Math.max(250, Math.min(5000, settings.settleDelayMs));
+}
+
+/**
+ * The command-line Update Activation: run it, wait for the PBX to settle,
+ * read again and check every planned item now shows the portal's date. One
+ * retry after a pause; then the caller reports what is still missing.
+ */
+export async function applyRenewals(
+  deps: ApplyDeps,
+  settings: ApplySettings,
+  deploymentId: string,
+  renewals: readonly PlannedRenewal[],
+  signal?: AbortSignal,
+): Promise<ApplyResult> {
+  if (!DEPLOYMENT_ID.test(deploymentId)) {
+    throw new PbxError(`refusing to apply: "${deploymentId}" is not a valid deployment id`, 'Check deploymentId in the config and what the PBX reports.', 'wrong-deployment');
+  }
+  const args = settings.command === 'activate' ? ['sa', 'activate', deploymentId] : ['sa', 'update'];
+  let fwconsoleMs = 0;
+  let after: LicensedItem[] | null = null;
+  let missing = [...renewals].map((r) => ({ ...r, now: r.pbx }));
+
+  let attempts = 0;
+  for (let attempt = 1; attempt <= 2; attempt++) {
+    attempts = attempt;
+    if (attempt === 2) {
+      deps.log.warn({ items: missing.map((m) => m.item) }, 'renewal not visible yet; applying once more after a pause');
+      await deps.sleep(settings.settleDelayMs, signal);
+    }
+    try {
+      deps.log.info({ command: `fwconsole ${args.join(' ')}`, attempt }, 'applying renewals');
+      const run = await deps.reader.run(args, { tty: false, sudo: settings.sudo, timeoutMs: settings.applyTimeoutMs, signal });
+      fwconsoleMs += run.durationMs;
+      const settled = await settle(deps, settings, signal);
+      fwconsoleMs += settled.ms;
+      after = settled.items;
+    } catch (err) {
+      if (!(err instanceof PbxError)) throw err;
+      return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: attempt, fwconsoleMs, error: err };
+    }
+    missing = unverified(renewals, after);
+    if (missing.length === 0) break;
+    if (attempt === 2) return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: attempt, fwconsoleMs, error: null };
+  }
+  return { verified: [...renewals], unverified: [], after, attempts, fwconsoleMs, error: null };
+}
+
+/** Waits for Apache to restart, then polls `sa info` until it answers or settleTimeout passes. */
+async function settle(deps: ApplyDeps, settings: ApplySettings, signal?: AbortSignal): Promise<{ items: LicensedItem[]; ms: number }> {
+  const started = Date.now();
+  await deps.sleep(settings.settleDelayMs, signal);
+  let last: PbxError | null = null;
+  let ms = 0;
+  while (Date.now() - started < settings.settleDelayMs + settings.settleTimeoutMs) {
+    const t = performance.now();
+    try {
+      const info = await deps.reader.readLicence(signal);
+      ms += performance.now() - t;
+      return { items: info.items, ms };
+    } catch (err) {
+      ms += performance.now() - t;
+      if (!(err instanceof PbxError) || err.reason === 'not-found' || err.reason === 'not-executable' || signal?.aborted) throw err;
+      last = err;
+      deps.log.debug({ reason: err.reason }, 'PBX not answering yet after apply');
+      await deps.sleep(pollEvery(settings), signal);
+    }
+  }
+  throw new PbxError(
+    `the PBX did not answer again within ${Math.round((settings.settleDelayMs + settings.settleTimeoutMs) / 1000)}s after applying (last: ${last?.message ?? 'no answer'})`,
+    'Check the PBX (Apache, fwconsole sa info); raise pbx.settleTimeout if it is merely slow to restart.',
+    last?.reason ?? 'timeout',
+    last?.evidence,
+  );
+}
+
+function verifiedOf(renewals: readonly PlannedRenewal[], missing: ReadonlyArray<{ item: string }>): PlannedRenewal[] {
+  const still = new Set(missing.map((m) => m.item));
+  return renewals.filter((r) => !still.has(r.item));
+}

@@ -1,0 +1,49 @@
+import type { Clock } from '../core/clock.js';
+import type { LicensedItem } from '../core/items.js';
+import { planRenewals, type PlannedRenewal } from '../core/plan.js';
+import { PortalError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Portal } from '../portal/client.js';
+import { portalItems } from '../portal/items.js';
+
+export interface WaitOptions {
+  readonly deploymentId: string;
+  /** What the PBX shows now. */
+  readonly pbxItems: readonly LicensedItem[];
+  readonly waitMs: number;
+  readonly pollEveryMs: number;
+  /** Called after every poll: a progress line on a terminal, a log line otherwise. */
+  readonly onPoll: (poll: { attempt: number; remainingMs: number; error: string | null }) => void;
+  readonly signal?: AbortSignal;
+}
+
+export interface WaitDeps {
+  readonly portal: Portal;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+/**
+ * After a purchase the portal can take a while to show it. Polls (cheaply:
+ * If-None-Match) until it shows something the PBX lacks, or the wait ends.
+ * Portal errors during the wait are reported and polled through.
+ */
+export async function waitForRenewal(deps: WaitDeps, options: WaitOptions): Promise<PlannedRenewal[]> {
+  const deadline = deps.clock.now().getTime() + options.waitMs;
+  for (let attempt = 1; ; attempt++) {
+    let error: string | null = null;
+    try {
+      const answer = await deps.portal.entitlements(options.deploymentId, options.signal);
+      const plan = planRenewals(options.pbxItems, portalItems(answer.value));
+      if (plan.renewals.length > 0) return plan.renewals;
+    } catch (err) {
+      if (!(err instanceof PortalError) || options.signal?.aborted) throw err;
+      error = err.message;
+    }
+    const remainingMs = deadline - deps.clock.now().getTime();
+    options.onPoll({ attempt, remainingMs: Math.max(0, remainingMs), error });
+    if (remainingMs <= 0) return [];
+    await deps.sleep(Math.min(options.pollEveryMs, remainingMs), options.signal);
+  }
+}

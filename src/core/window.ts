@@ -1,0 +1,31 @@
+/** A daily time window such as `02:00-05:00` (may wrap midnight: `22:00-04:00`), in a time zone. */
+export interface DailyWindow {
+  readonly startMinute: number;
+  readonly endMinute: number;
+  readonly text: string;
+}
+
+const WINDOW = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
+
+export function parseWindow(text: string): DailyWindow | null {
+  const m = WINDOW.exec(text.trim());
+  if (!m) return null;
+  const start = Number(m[1]) * 60 + Number(m[2]);
+  const end = Number(m[3]) * 60 + Number(m[4]);
+  if (start === end) return null;
+  return { startMinute: start, endMinute: end, text: text.trim() };
+}
+
+/** Minute of the day (0-1439) of an instant in a time zone (default: the host's). */
+export function minuteOfDay(instant: Date, timeZone?: string): number {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(instant);
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? '0');
+  return get('hour') * 60 + get('minute');
+}
+
+export function insideWindow(window: DailyWindow, instant: Date, timeZone?: string): boolean {
+  const minute = minuteOfDay(instant, timeZone);
+  return window.startMinute < window.endMinute
+    ? minute >= window.startMinute && minute < window.endMinute
+    : minute >= window.startMinute || minute < window.endMinute;
+}
