@@ -49,7 +49,7 @@ describe('the foundation, as a user runs it', () => {
 
     const status = await runCli(['status', '--config', config]);
 
-    expect(status.stdout).toMatch(/ITEM\s+KIND\s+EXPIRY\s+DAYS LEFT\s+MODULE/);
+    expect(status.stdout).toMatch(/ITEM\s+KIND\s+EXPIRY\s+DAYS LEFT\s+MAINTENANCE\s+MODULE/);
     expect(status.stdout).toMatch(/areminder\s+licence\s+\d{4}-\d\d-\d\d\s+expired 12d ago/);
     expect(status.stdout).toMatch(/endpoint\s+licence\s+never\s+-/);
   });
