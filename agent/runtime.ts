@@ -1,4 +1,4 @@
-import { ConfigError, StoreError, UsageError, AgentError } from '../src/errors.js';
+import { AgentError, ConfigError, LeaseHeldError, StoreError, UsageError } from '../src/errors.js';
 import { loadConfig, resolveConfigPath, type LoadedConfig } from '../src/config/load.js';
 import { createLogger, type Logger, type LogLevel } from '../src/log/logger.js';
 import { EXIT } from './exit-codes.js';
@@ -43,6 +43,10 @@ export function reportError(err: unknown): number {
   if (err instanceof ConfigError) {
     process.stderr.write(`error: ${err.message}\n${err.hint}\n`);
     return EXIT.config;
+  }
+  if (err instanceof LeaseHeldError) {
+    process.stderr.write(`error: ${err.message}\n${err.hint}\n`);
+    return EXIT.locked;
   }
   if (err instanceof UsageError) {
     process.stderr.write(`error: ${err.message}\n${err.hint}\n`);
