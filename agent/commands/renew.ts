@@ -1,7 +1,7 @@
 import { runCycle } from '../../src/app/cycle.js';
 import { waitForRenewal } from '../../src/app/wait-for-renewal.js';
 import { parseDuration, formatDuration } from '../../src/core/duration.js';
-import { ConfigError, UsageError } from '../../src/errors.js';
+import { ConfigError, PbxError, UsageError } from '../../src/errors.js';
 import { Store } from '../../src/store/store.js';
 import { renderRenew } from '../../src/ui/renew-view.js';
 import { exitForOutcome } from '../exit-codes.js';
@@ -28,8 +28,10 @@ export async function renewCommand(options: RenewOptions): Promise<number> {
   const cycle = localCycle(config, loaded.path, store, log);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
   try {
-    if (waitMs > 0 && cycle.deps.portal) {
-      const snapshot = await cycle.deps.reader.readLicence();
+    // Waiting needs to know what the PBX shows; if it cannot be read, the cycle below says so (unreachable).
+    const snapshot = waitMs > 0 ? await cycle.deps.reader.readLicence().catch((err: unknown) => (err instanceof PbxError ? null : Promise.reject(err))) : null;
+    if (waitMs > 0 && snapshot === null) print('The PBX cannot be read, so there is nothing to wait for; running the cycle to record why.');
+    if (snapshot && cycle.deps.portal) {
       const deploymentId = snapshot.deploymentId ?? config.deploymentId;
       if (deploymentId) {
         const found = await waitForRenewal(
