@@ -5,6 +5,7 @@ import { LocalShell } from '../../src/pbx/local-shell.js';
 import { PbxReader } from '../../src/pbx/pbx-reader.js';
 import { Store } from '../../src/store/store.js';
 import { renderCheck } from '../../src/ui/check-view.js';
+import { startAlerts } from '../alerting.js';
 import { exitForOutcome } from '../exit-codes.js';
 import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
 
@@ -18,6 +19,8 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
   const store = Store.open(config.store.path);
   const shell = new LocalShell();
   try {
+    // Built first: a broken channel is a configuration error (78) before anything runs. A dry run sends nothing.
+    const alerts = options.dryRun ? null : await startAlerts(loaded, store, log);
     const reader = new PbxReader(
       shell,
       {
@@ -35,6 +38,8 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
     );
     if (options.json) printJson(result);
     else print(renderCheck(result, tty));
+    // Alerts come from what was recorded; delivery problems are logged and kept in the outbox, not an exit code.
+    await alerts?.run(systemClock.now());
     return exitForOutcome(result.outcome);
   } finally {
     await shell.close();

@@ -1,12 +1,16 @@
 import type { Database, OpenOptions } from './database.js';
 import { openDatabase, storeFailure } from './database.js';
+import { AlertStateRepository } from './alert-state.js';
 import { ExpiryRepository } from './expiries.js';
+import { OutboxRepository } from './outbox.js';
 import { RunRepository } from './runs.js';
 
 /** The agent's SQLite store: one file, one handle, a repository per concern. */
 export class Store {
   readonly expiries: ExpiryRepository;
   readonly runs: RunRepository;
+  readonly alerts: AlertStateRepository;
+  readonly outbox: OutboxRepository;
 
   private constructor(
     readonly path: string,
@@ -14,6 +18,8 @@ export class Store {
   ) {
     this.expiries = new ExpiryRepository(db);
     this.runs = new RunRepository(db);
+    this.alerts = new AlertStateRepository(db, this.runs);
+    this.outbox = new OutboxRepository(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {
@@ -28,6 +34,11 @@ export class Store {
       if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw storeFailure(this.path, err);
       throw err;
     }
+  }
+
+  /** Runs `work` as one write transaction (taken immediately, so concurrent writers queue). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
   }
 
   getMeta(key: string): string | null {
