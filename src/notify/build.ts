@@ -50,7 +50,7 @@ async function build(
         smtp?.username === undefined
           ? null
           : secret(() => readSecret({ what: 'SMTP password', key: `${at}.smtp.passwordFile`, file: smtp.passwordFile, credential: 'smtp-password' }, configPath, env));
-      const ca = smtp?.caFile === undefined ? null : secret(() => readFileSync(smtp.caFile!, 'utf8'));
+      const ca = smtp?.caFile === undefined ? null : secret(() => readCa(smtp.caFile!, `${at}.smtp.caFile`, configPath));
       if ((smtp?.username !== undefined && password === null) || (smtp?.caFile !== undefined && ca === null)) return null;
       const { EmailChannel } = await import('./email.js');
       return new EmailChannel(id, c, password, ca);
@@ -70,5 +70,13 @@ async function build(
       const { WebhookChannel } = await import('./webhook.js');
       return new WebhookChannel(id, c.type, url, c.timeout);
     }
+  }
+}
+
+function readCa(path: string, key: string, configPath: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(configPath, [`${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`]);
   }
 }
