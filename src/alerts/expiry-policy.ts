@@ -1,5 +1,5 @@
 import { compareExpiry, daysLeft, expiryFromStored } from '../core/expiry.js';
-import type { ItemKind } from '../core/items.js';
+import type { StoredItem } from '../store/expiries.js';
 
 /**
  * When to warn about expiry: pure functions over the current expiries and
@@ -11,15 +11,8 @@ import type { ItemKind } from '../core/items.js';
 /** `days:<threshold>` (the most urgent threshold crossed) or `expired`. */
 export type Stage = `days:${number}` | 'expired';
 
-export interface ExpiryItem {
-  readonly deploymentId: string;
-  readonly item: string;
-  readonly kind: ItemKind;
-  readonly moduleKey: string | null;
-  readonly label: string;
-  /** `YYYY-MM-DD` or `never`. */
-  readonly expiry: string;
-}
+/** An item with its current expiry (`YYYY-MM-DD` or `never`), as the store keeps it. */
+export type ExpiryItem = Pick<StoredItem, 'deploymentId' | 'item' | 'kind' | 'moduleKey' | 'label' | 'expiry'>;
 
 export interface ThresholdSettings {
   /** Days before expiry, any order. */

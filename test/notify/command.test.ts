@@ -1,22 +1,17 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { AlertMessage } from '../../src/notify/channel.js';
 import { CommandChannel } from '../../src/notify/command.js';
+import { sampleMessage } from '../helpers/alert-message.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
 
-const message: AlertMessage = {
-  uid: '3f1c2b8e-0000-4000-8000-000000000003',
+const message = sampleMessage({
   kind: 'expired',
-  severity: 'critical',
-  deploymentId: '631',
   title: "PBX 631: areminder licence EXPIRED 12 days ago (2026-11-14) - it's $HOME `x`",
   body: 'line one\nline two',
-  data: { items: [] },
-  createdAt: '2026-11-26T10:00:00.000Z',
-};
+});
 
 function hook(dir: string, script: string): string {
   const path = join(dir, 'hook.sh');

@@ -5,24 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertSettings } from '../../src/config/alerts-schema.js';
-import type { AlertMessage, Channel } from '../../src/notify/channel.js';
+import type { Channel } from '../../src/notify/channel.js';
 import { buildChannels } from '../../src/notify/build.js';
+import { sampleMessage } from '../helpers/alert-message.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
 const TLS = fileURLToPath(new URL('../fixtures/tls/', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
 
-const message: AlertMessage = {
-  uid: '3f1c2b8e-0000-4000-8000-000000000002',
-  kind: 'expiry',
-  severity: 'warning',
-  deploymentId: '631',
-  title: 'PBX 631: broadcast licence expires in 5 days (2026-12-01)',
-  body: 'Expiring on 2026-12-01.\n\nWhat to do: pbx-activation-agent renew --wait 30m',
-  data: {},
-  createdAt: '2026-11-26T10:00:00.000Z',
-};
+const message = sampleMessage({ uid: '3f1c2b8e-0000-4000-8000-000000000002', severity: 'warning', body: 'Expiring on 2026-12-01.\n\nWhat to do: pbx-activation-agent renew --wait 30m' });
 
 interface Received {
   readonly from: string;

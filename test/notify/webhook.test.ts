@@ -1,22 +1,16 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AlertMessage } from '../../src/notify/channel.js';
 import { WebhookChannel } from '../../src/notify/webhook.js';
+import { sampleMessage } from '../helpers/alert-message.js';
 import { useReceivers } from '../helpers/receiver.js';
 
 const receiver = useReceivers();
 
-const message: AlertMessage = {
-  uid: '3f1c2b8e-0000-4000-8000-000000000001',
-  kind: 'expiry',
-  severity: 'critical',
-  deploymentId: '631',
-  title: 'PBX 631: broadcast licence expires in 5 days (2026-12-01)',
+const message = sampleMessage({
   body: 'Expiring on 2026-12-01 (5 days left):\n  - broadcast licence <license:broadcast>\n\nWhat to do: renew & run pbx-activation-agent renew --wait 30m',
   data: { items: [{ item: 'license:broadcast' }] },
-  createdAt: '2026-11-26T10:00:00.000Z',
-};
+});
 
 const servers: Array<{ close(): void; closeAllConnections(): void }> = [];
 afterEach(() => {
