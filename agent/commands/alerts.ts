@@ -1,13 +1,14 @@
+import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { alertReport } from '../../src/alerts/report.js';
+import { alertReport, type AlertReport } from '../../src/alerts/report.js';
 import { channelId } from '../../src/config/alerts-schema.js';
 import { systemClock } from '../../src/core/clock.js';
+import { UsageError } from '../../src/errors.js';
 import { Store } from '../../src/store/store.js';
 import { renderAlertReport, renderTestResults } from '../../src/ui/alerts-view.js';
 import { startAlerts } from '../alerting.js';
 import { EXIT } from '../exit-codes.js';
 import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
-import { UsageError } from '../../src/errors.js';
 
 /** `alerts test`: a test message straight to every channel, one line per channel; non-zero if any failed. */
 export async function alertsTestCommand(options: GlobalOptions): Promise<number> {
@@ -36,15 +37,19 @@ export async function alertsListCommand(options: AlertsListOptions): Promise<num
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit ${options.limit}: not a positive whole number`, 'Pass e.g. --limit 100.');
   const { config } = loaded;
   const configured = config.alerts.channels.map((c, i) => ({ id: channelId(c, i, config.alerts.channels), type: c.type }));
-  const store = Store.open(config.store.path);
-  try {
-    const report = store.guard((s) => alertReport(s, configured, limit));
-    if (options.json) printJson(report);
-    else print(renderAlertReport(report, tty));
-    return EXIT.ok;
-  } finally {
-    store.close();
+  let report: AlertReport = { channels: configured.map((c) => ({ channel: c.id, type: c.type, configured: true, failures: 0, retryAt: null, lastError: null, lastOkAt: null })), alerts: [] };
+  // Listing creates nothing: with no store yet there is nothing to show.
+  if (existsSync(config.store.path)) {
+    const store = Store.open(config.store.path);
+    try {
+      report = store.guard((s) => alertReport(s, configured, limit));
+    } finally {
+      store.close();
+    }
   }
+  if (options.json) printJson(report);
+  else print(renderAlertReport(report, tty));
+  return EXIT.ok;
 }
 
 /** `alerts run`: evaluate and deliver now (what check does at its end), e.g. from a watchdog timer. */

@@ -121,6 +121,7 @@ export class AlertService {
 
   private async deliverAll(now: Date): Promise<DeliverResult> {
     const result = { delivered: [] as Array<{ eventId: number; channel: string }>, failed: [] as DeliverResult['failed'][number][], backingOff: [] as string[] };
+    this.deps.store.guard((s) => s.outbox.addDeliveries(this.deps.channels.map((c) => c.id)));
     await Promise.all(this.deps.channels.map((c) => this.drain(c, now, result)));
     return result;
   }

@@ -122,6 +122,18 @@ export class OutboxRepository {
   }
 
   /**
+   * Every channel owes every alert no channel has taken yet. Recorded before
+   * any sending, so a slow or backing-off channel is not skipped when a faster
+   * one delivers first.
+   */
+  addDeliveries(channels: readonly string[]): void {
+    const insert = this.db.prepare(`INSERT OR IGNORE INTO alert_deliveries (event_id, channel, status) SELECT id, ?, 'pending' FROM alert_events WHERE status = 'pending'`);
+    this.db.transaction(() => {
+      for (const channel of channels) insert.run(channel);
+    }).immediate();
+  }
+
+  /**
    * Claims the oldest alert this channel still owes, unless the channel is
    * backing off. Alerts already delivered elsewhere are followed up only until
    * `followUpSince`; after that the channel gives up on them.
@@ -131,9 +143,6 @@ export class OutboxRepository {
       this.db.prepare('INSERT OR IGNORE INTO alert_channels (channel) VALUES (?)').run(channel);
       const state = this.db.prepare('SELECT retry_at FROM alert_channels WHERE channel = ?').get(channel) as { retry_at: string | null };
       if (state.retry_at !== null && state.retry_at > now) return 'backing-off';
-      this.db
-        .prepare(`INSERT OR IGNORE INTO alert_deliveries (event_id, channel, status) SELECT id, ?, 'pending' FROM alert_events WHERE status = 'pending'`)
-        .run(channel);
       this.db
         .prepare(
           `UPDATE alert_deliveries SET status = 'failed', last_error = CASE WHEN e.status = 'superseded'

@@ -154,6 +154,25 @@ describe('AlertService with a real store and a real webhook receiver', () => {
     expect(r.accepted()).toHaveLength(1);
   });
 
+  it('a channel backing off still gets what another channel delivered meanwhile, once it is back', async () => {
+    const r = await receiver();
+    const flaky = await receiver('/flaky');
+    const { store, service } = setup(() => [new WebhookChannel('steady', 'webhook', r.url, 2000), new WebhookChannel('flaky', 'webhook', flaky.url, 2000)], r);
+    recordRun(store, 'up-to-date', T0);
+    observe(store, { broadcast: dateExpiry('2026-12-01') }, T0);
+    flaky.mode = 503;
+    await service.run(T0);
+
+    observe(store, { broadcast: dateExpiry('2026-12-01'), zulu: dateExpiry('2026-12-20') }, at(10_000));
+    await service.run(at(10_000));
+    flaky.mode = 'ok';
+    await service.run(at(90_000));
+    await service.run(at(200_000));
+
+    expect(titles(r)).toHaveLength(2);
+    expect(titles(flaky)).toEqual(titles(r));
+  });
+
   it('a delivery claimed by a process that died is sent again, with the same id', async () => {
     const r = await receiver();
     const { store } = setup(webhook, r);
@@ -162,6 +181,7 @@ describe('AlertService with a real store and a real webhook receiver', () => {
     const settings = AlertSettings.parse({});
     const dying = new AlertService({ store, channels: webhook(r), log: silentLogger, pid: 999_999 }, { settings, timeZone: 'UTC', moduleAliases: {} });
     dying.evaluate(T0);
+    store.outbox.addDeliveries(['hook']);
     const claimed = store.outbox.claimNext('hook', T0.toISOString(), 999_999, T0.toISOString());
 
     const restarted = new AlertService({ store, channels: webhook(r), log: silentLogger, isAlive: (pid) => pid !== 999_999 }, { settings, timeZone: 'UTC', moduleAliases: {} });
