@@ -52,6 +52,23 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .option('--deployment <id>', 'only this deployment')
     .option('--limit <n>', 'at most this many events')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/history.js')).historyCommand(cmd.optsWithGlobals()))());
+  const alerts = program.command('alerts').description('alert channels and the alert outbox');
+  alerts
+    .command('test')
+    .description('send a test message to every channel; one result line per channel, non-zero exit if any failed')
+    .option('--json', 'machine-readable output')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/alerts.js')).alertsTestCommand(cmd.optsWithGlobals()))());
+  alerts
+    .command('list')
+    .description('alerts recorded: pending, delivered, failed (with the last error), newest first')
+    .option('--json', 'machine-readable output')
+    .option('--limit <n>', 'at most this many alerts', '50')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/alerts.js')).alertsListCommand(cmd.optsWithGlobals()))());
+  alerts
+    .command('run')
+    .description('decide and send due alerts now (check does this at its end); for a watchdog timer')
+    .option('--json', 'machine-readable output')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/alerts.js')).alertsRunCommand(cmd.optsWithGlobals()))());
 
   const sandbox = program.command('sandbox').description('a simulated FreePBX (and portal) to try the agent without a PBX');
   sandbox

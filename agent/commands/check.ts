@@ -1,6 +1,7 @@
 import { runCycle } from '../../src/app/cycle.js';
 import { Store } from '../../src/store/store.js';
 import { renderCycle } from '../../src/ui/cycle-view.js';
+import { startAlerts } from '../alerting.js';
 import { exitForOutcome } from '../exit-codes.js';
 import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
 import { localCycle } from '../wiring.js';
@@ -14,6 +15,8 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
   const { config } = loaded;
   const store = Store.open(config.store.path);
   try {
+    // Built first: a broken channel is a configuration error (78) before anything runs. A dry run sends nothing.
+    const alerts = options.dryRun ? null : await startAlerts(loaded, store, log);
     const cycle = localCycle(config, loaded.path, store, log);
     try {
       const result = await runCycle(cycle.deps, cycle.settings, {
@@ -23,6 +26,8 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
       });
       if (options.json) printJson(result);
       else print(renderCycle(result, tty));
+      // Alerts come from what was recorded; delivery problems are logged and kept in the outbox, not an exit code.
+      await alerts?.run(cycle.deps.clock.now());
       return exitForOutcome(result.outcome);
     } finally {
       await cycle.close();

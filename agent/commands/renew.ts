@@ -5,6 +5,7 @@ import { ConfigError, PbxError, UsageError } from '../../src/errors.js';
 import { Store } from '../../src/store/store.js';
 import { renderRenew } from '../../src/ui/renew-view.js';
 import { exitForOutcome } from '../exit-codes.js';
+import { startAlerts } from '../alerting.js';
 import { confirm } from '../prompt.js';
 import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
 import { localCycle } from '../wiring.js';
@@ -25,6 +26,11 @@ export async function renewCommand(options: RenewOptions): Promise<number> {
     throw new ConfigError(loaded.path, ['portal: not configured; renew needs the portal to know what was bought'], 'Add a "portal" section (see README, Configuration), or use `check` to only record expiry dates.');
   }
   const store = Store.open(config.store.path);
+  // Built first: a broken alert channel is a configuration error (78) before anything runs.
+  const alerts = await startAlerts(loaded, store, log).catch((err: unknown) => {
+    store.close();
+    throw err;
+  });
   const cycle = localCycle(config, loaded.path, store, log);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
   try {
@@ -72,6 +78,8 @@ export async function renewCommand(options: RenewOptions): Promise<number> {
     });
     if (options.json) printJson(result);
     else print(renderRenew(result, tty));
+    // "Renewed" messages close what was open; delivery problems stay in the outbox, not in the exit code.
+    await alerts.run(cycle.deps.clock.now());
     return exitForOutcome(result.outcome);
   } finally {
     await cycle.close();

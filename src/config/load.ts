@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { resolveAlertPaths } from './alerts-schema.js';
 import { AgentConfig } from './schema.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/pbx-activation-agent/config.json';
@@ -116,5 +117,6 @@ function resolvePaths(config: AgentConfig, base: string): AgentConfig {
     ...(portal ? { portal } : {}),
     store: { ...config.store, path: abs(config.store.path) },
     pbx: { ...config.pbx, fwconsole, schmoozeDir: abs(config.pbx.schmoozeDir) },
+    alerts: resolveAlertPaths(config.alerts, abs),
   };
 }

@@ -1,19 +1,10 @@
 import { z } from 'zod';
-import { parseDuration } from '../core/duration.js';
+import { AlertSettings } from './alerts-schema.js';
+import { Duration } from './duration-schema.js';
 import { DEPLOYMENT_ID, MODULE_KEY } from '../core/items.js';
 import { parseWindow } from '../core/window.js';
 
-/** `30s`, `10m`, `2h`, `1d` or a number of seconds; parsed to milliseconds. */
-export const Duration = z
-  .union([z.string(), z.number()])
-  .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === null) {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not a duration (use e.g. 90s, 10m, 2h, 1d)` });
-      return z.NEVER;
-    }
-    return ms;
-  });
+export { Duration };
 
 const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
@@ -106,6 +97,7 @@ export const AgentConfig = z.strictObject({
   pbx: PbxSettings.prefault({}),
   store: StoreSettings.prefault({}),
   log: LogSettings.prefault({}),
+  alerts: AlertSettings.prefault({}),
 });
 
 export type AgentConfig = z.output<typeof AgentConfig>;

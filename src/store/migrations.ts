@@ -98,4 +98,63 @@ export const MIGRATIONS: readonly string[] = [
     fetched_at     TEXT NOT NULL
   );
   `,
+  // 3: alerts: what was announced, the outbox, and per-channel delivery state.
+  `
+  -- One row per thing announced: an item's expiry value ('expiry/<deployment>/<item>/<expiry>')
+  -- or an operational condition ('op/<kind>/<scope>'). closed_at set: resolved; a new
+  -- announcement for the same subject starts afresh.
+  CREATE TABLE alert_marks (
+    subject        TEXT PRIMARY KEY,
+    kind           TEXT NOT NULL,
+    deployment_id  TEXT,
+    item           TEXT,
+    expiry         TEXT,
+    stage          TEXT NOT NULL,
+    detail         TEXT NOT NULL DEFAULT '',
+    opened_at      TEXT NOT NULL,
+    notified_at    TEXT NOT NULL,
+    closed_at      TEXT
+  );
+
+  -- The outbox: every alert is written here before any channel sees it.
+  CREATE TABLE alert_events (
+    id             INTEGER PRIMARY KEY,
+    uid            TEXT NOT NULL UNIQUE,
+    dedup_key      TEXT NOT NULL UNIQUE,
+    kind           TEXT NOT NULL,
+    severity       TEXT NOT NULL CHECK (severity IN ('info','warning','critical')),
+    deployment_id  TEXT,
+    subjects       TEXT NOT NULL DEFAULT '[]',
+    title          TEXT NOT NULL,
+    body           TEXT NOT NULL,
+    data           TEXT NOT NULL,
+    created_at     TEXT NOT NULL,
+    status         TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','delivered','superseded')),
+    delivered_at   TEXT
+  );
+  CREATE INDEX alert_events_by_status ON alert_events (status, id);
+
+  -- One row per (alert, channel): 'sending' is claimed by a process (pid) while it talks to the channel.
+  CREATE TABLE alert_deliveries (
+    event_id         INTEGER NOT NULL REFERENCES alert_events(id),
+    channel          TEXT NOT NULL,
+    status           TEXT NOT NULL CHECK (status IN ('pending','sending','delivered','failed')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    last_error       TEXT,
+    last_attempt_at  TEXT,
+    claimed_by       INTEGER,
+    delivered_at     TEXT,
+    PRIMARY KEY (event_id, channel)
+  );
+  CREATE INDEX alert_deliveries_by_channel ON alert_deliveries (channel, status);
+
+  -- Backoff per channel: a channel that failed is left alone until retry_at.
+  CREATE TABLE alert_channels (
+    channel      TEXT PRIMARY KEY,
+    failures     INTEGER NOT NULL DEFAULT 0,
+    retry_at     TEXT,
+    last_error   TEXT,
+    last_ok_at   TEXT
+  );
+  `,
 ];

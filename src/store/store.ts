@@ -1,8 +1,10 @@
 import type { Database, OpenOptions } from './database.js';
 import { openDatabase, storeFailure } from './database.js';
+import { AlertStateRepository } from './alert-state.js';
 import { ExpiryRepository } from './expiries.js';
 import { LeaseRepository } from './leases.js';
 import { PortalCacheRepository } from './portal-cache.js';
+import { OutboxRepository } from './outbox.js';
 import { RunRepository } from './runs.js';
 
 /** The agent's SQLite store: one file, one handle, a repository per concern. */
@@ -11,6 +13,8 @@ export class Store {
   readonly runs: RunRepository;
   readonly leases: LeaseRepository;
   readonly portalCache: PortalCacheRepository;
+  readonly alerts: AlertStateRepository;
+  readonly outbox: OutboxRepository;
 
   private constructor(
     readonly path: string,
@@ -20,6 +24,8 @@ export class Store {
     this.runs = new RunRepository(db);
     this.leases = new LeaseRepository(db);
     this.portalCache = new PortalCacheRepository(db);
+    this.alerts = new AlertStateRepository(db, this.runs);
+    this.outbox = new OutboxRepository(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {
@@ -34,6 +40,11 @@ export class Store {
       if ((err as { code?: string }).code?.startsWith('SQLITE_')) throw storeFailure(this.path, err);
       throw err;
     }
+  }
+
+  /** Runs `work` as one write transaction (taken immediately, so concurrent writers queue). */
+  transaction<T>(work: () => T): T {
+    return this.db.transaction(work).immediate();
   }
 
   getMeta(key: string): string | null {

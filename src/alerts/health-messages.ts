@@ -1,0 +1,148 @@
+import { formatDuration } from '../core/duration.js';
+import type { AlertMark } from '../store/alert-state.js';
+import type { Condition, Unverified } from './health-policy.js';
+import { deploymentLine, deploymentTitle, names, type AlertContext, type DraftAlert } from './messages.js';
+
+/** Texts for operational alerts and for their resolution. Pure. */
+
+interface LastRun {
+  readonly command: string;
+  readonly startedAt: string;
+  readonly outcome: string | null;
+  readonly error: string | null;
+}
+
+/** One message per condition; disabled modules of one deployment share one. */
+export function conditionAlerts(conditions: readonly Condition[], ctx: AlertContext): DraftAlert[] {
+  const disabled = new Map<string, Condition[]>();
+  const out: DraftAlert[] = [];
+  for (const c of conditions) {
+    if (c.kind === 'module-disabled') disabled.set(c.deploymentId ?? '', [...(disabled.get(c.deploymentId ?? '') ?? []), c]);
+    else out.push(conditionAlert(c, ctx));
+  }
+  for (const [deploymentId, list] of disabled) out.push(disabledAlert(deploymentId, list, ctx));
+  return out;
+}
+
+function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
+  const base = { kind: c.kind, severity: c.severity, deploymentId: c.deploymentId, subjects: [c.subject], dedupKey: `${c.subject}/${c.fingerprint}/${ctx.now.toISOString()}` };
+  const agent = `pbx-activation-agent on ${c.host ?? 'local'}`;
+  const facts = c.facts;
+  switch (c.kind) {
+    case 'unverified': {
+      const list = facts.unverified as Unverified[];
+      const id = c.deploymentId ?? '';
+      return {
+        ...base,
+        title: `${deploymentTitle(id)}: CRITICAL: renewal bought but not applied: ${names(list.map((u) => ({ label: `${u.item} (portal ${u.portal}, PBX ${u.pbx ?? 'none'})` })))}`,
+        body: [
+          deploymentLine(id, ctx),
+          '',
+          'The portal shows these renewals, but after applying them the PBX still shows the old dates:',
+          ...list.map((u) => `  - ${u.item}: PBX ${u.pbx ?? 'none'}, portal ${u.portal}`),
+          ...(typeof facts.error === 'string' ? ['', `Last error: ${facts.error}`] : []),
+          '',
+          'What to do:',
+          '  1. On the PBX, run: pbx-activation-agent renew --force   and read what it reports.',
+          '  2. If the dates still do not change, use System Admin -> Activation -> Update Activation in the GUI',
+          '     and contact Sangoma support with the deployment id: the renewal is paid for.',
+        ].join('\n'),
+        data: { kind: c.kind, deploymentId: id, unverified: list },
+      };
+    }
+    case 'failing': {
+      const last = facts.last as LastRun | null;
+      const age = formatDuration(ctx.now.getTime() - Date.parse(String(facts.since)));
+      return {
+        ...base,
+        title: `${agent}: checks failing for ${age} (${facts.failures} failed runs)`,
+        body: [
+          `Every check since ${String(facts.since)} failed (${facts.failures} runs).`,
+          ...(last ? [`Last run: ${last.command} at ${last.startedAt}: ${last.outcome ?? 'did not finish'}${last.error ? `: ${last.error}` : ''}`] : []),
+          '',
+          'Renewals are not applied and expiry dates are not refreshed while this lasts.',
+          'What to do: run `pbx-activation-agent check` on the PBX to see the problem; `pbx-activation-agent doctor` checks the host.',
+        ].join('\n'),
+        data: { kind: c.kind, host: c.host, since: facts.since, failures: facts.failures, last },
+      };
+    }
+    case 'dead-man': {
+      const last = facts.last as LastRun | null;
+      const age = formatDuration(ctx.now.getTime() - Date.parse(String(facts.since)));
+      return {
+        ...base,
+        title: `${agent}: no successful check for ${age}`,
+        body: [
+          facts.lastSuccess ? `The last successful check finished at ${String(facts.lastSuccess)}.` : `No check has succeeded since the first run at ${String(facts.since)}.`,
+          `The limit is ${formatDuration(Number(facts.limitMs))} (alerts.deadManAfter).`,
+          ...(last ? [`Last run: ${last.command} at ${last.startedAt}: ${last.outcome ?? 'did not finish'}${last.error ? `: ${last.error}` : ''}`] : []),
+          '',
+          'Nobody is watching the licences of this PBX until this is fixed.',
+          'What to do: systemctl status pbx-activation-agent; journalctl -u pbx-activation-agent; then run `pbx-activation-agent check`.',
+        ].join('\n'),
+        data: { kind: c.kind, host: c.host, lastSuccess: facts.lastSuccess, since: facts.since },
+      };
+    }
+    case 'clock':
+      return {
+        ...base,
+        title: `${agent}: clock not trustworthy, expiry alerts held back`,
+        body: [
+          `The clock cannot be trusted: ${String(facts.reason)}.`,
+          'Days left are counted from the clock, so expiry alerts are held back (not sent, not marked sent) until it is fixed.',
+          '',
+          'What to do: enable time synchronisation (timedatectl set-ntp true; check with timedatectl or chronyc tracking).',
+        ].join('\n'),
+        data: { kind: c.kind, host: c.host, reason: facts.reason },
+      };
+    case 'module-disabled':
+      return disabledAlert(c.deploymentId ?? '', [c], ctx);
+  }
+}
+
+function disabledAlert(deploymentId: string, list: readonly Condition[], ctx: AlertContext): DraftAlert {
+  const modules = list.map((c) => c.facts as { module: string; licence: string; expiry: string });
+  return {
+    kind: 'module-disabled',
+    severity: 'warning',
+    deploymentId,
+    subjects: list.map((c) => c.subject),
+    dedupKey: `module-disabled/${deploymentId}/${modules.map((m) => m.module).join(',')}/${ctx.now.toISOString()}`,
+    title: `${deploymentTitle(deploymentId)}: licensed commercial module${modules.length === 1 ? '' : 's'} disabled: ${modules.map((m) => m.module).join(', ')}`,
+    body: [
+      deploymentLine(deploymentId, ctx),
+      '',
+      'Licensed but disabled (an upgrade can disable a commercial module silently):',
+      ...modules.map((m) => `  - ${m.module}: ${m.licence} valid until ${m.expiry}`),
+      '',
+      `What to do: enable it in Admin -> Module Admin, or run: ${modules.map((m) => `fwconsole ma enable ${m.module}`).join('; ')}`,
+    ].join('\n'),
+    data: { kind: 'module-disabled', deploymentId, modules },
+  };
+}
+
+const RESOLVED_TEXT: Record<string, string> = {
+  unverified: 'the renewal is now applied',
+  failing: 'checks succeed again',
+  'dead-man': 'a check succeeded again',
+  clock: 'the clock is trustworthy again; expiry alerts resume',
+  'module-disabled': 'module enabled again (or no longer licensed)',
+};
+
+/** A condition is gone: one message closes it. */
+export function resolvedAlert(mark: AlertMark, ctx: AlertContext): DraftAlert {
+  const [, kind = mark.kind, ...scope] = mark.subject.split('/');
+  const what = RESOLVED_TEXT[kind] ?? 'resolved';
+  const where = mark.deploymentId ? deploymentTitle(mark.deploymentId) : `pbx-activation-agent on ${scope[0] ?? 'local'}`;
+  const module = kind === 'module-disabled' ? ` (${scope[scope.length - 1]})` : '';
+  return {
+    kind: 'resolved',
+    severity: 'info',
+    deploymentId: mark.deploymentId,
+    subjects: [mark.subject],
+    dedupKey: `resolved/${mark.subject}/${mark.openedAt}`,
+    title: `${where}: resolved: ${what}${module}`,
+    body: [`Resolved: ${what}${module}.`, `The problem was first reported at ${mark.openedAt}.`, '', 'Nothing to do.'].join('\n'),
+    data: { kind: 'resolved', resolves: kind, subject: mark.subject, openedAt: mark.openedAt },
+  };
+}

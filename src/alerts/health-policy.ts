@@ -1,0 +1,186 @@
+import { formatDuration } from '../core/duration.js';
+import { compareExpiry, daysLeft, expiryFromStored } from '../core/expiry.js';
+import type { Severity } from '../store/outbox.js';
+import type { RunRecord } from '../store/runs.js';
+import type { AlertMark, HostRunFacts } from '../store/alert-state.js';
+
+/**
+ * Operational conditions, derived from what the runs recorded: a renewal
+ * bought but not applied, checks failing, no successful check (dead-man), an
+ * untrustworthy clock, a licensed commercial module that is disabled. Each is
+ * announced when it starts (or changes) and once more when it is resolved.
+ */
+
+export type ConditionKind = 'unverified' | 'failing' | 'dead-man' | 'clock' | 'module-disabled';
+
+export interface Condition {
+  /** `op/<kind>/<scope>`: one announcement per episode. */
+  readonly subject: string;
+  readonly kind: ConditionKind;
+  readonly severity: Severity;
+  readonly deploymentId: string | null;
+  readonly host: string | null;
+  /** What the announcement said; a different fingerprint is announced again. */
+  readonly fingerprint: string;
+  /** The evidence, for the message. */
+  readonly facts: Readonly<Record<string, unknown>>;
+}
+
+export interface HealthSettings {
+  readonly failingForMs: number;
+  readonly deadManAfterMs: number;
+  readonly maxClockSkewMs: number;
+}
+
+export interface ClockVerdict {
+  readonly trusted: boolean;
+  /** Why not, in words; null when trusted. */
+  readonly reason: string | null;
+  readonly problems: readonly ('unsynchronized' | 'skew')[];
+}
+
+/** Reads `details.clock` of a run (written by the cycle) defensively: absent or odd means no evidence against. */
+export function clockVerdict(details: Readonly<Record<string, unknown>> | null, maxSkewMs: number): ClockVerdict {
+  const clock = details?.clock;
+  if (typeof clock !== 'object' || clock === null) return { trusted: true, reason: null, problems: [] };
+  const { synchronized, skewMs, reason } = clock as { synchronized?: unknown; skewMs?: unknown; reason?: unknown };
+  const problems: Array<'unsynchronized' | 'skew'> = [];
+  const words: string[] = [];
+  if (synchronized === false) {
+    problems.push('unsynchronized');
+    words.push('the system clock is not synchronized (NTP)');
+  }
+  if (typeof skewMs === 'number' && Number.isFinite(skewMs) && Math.abs(skewMs) > maxSkewMs) {
+    problems.push('skew');
+    words.push(`the system clock is ${formatDuration(Math.abs(skewMs))} ${skewMs > 0 ? 'ahead of' : 'behind'} the portal's`);
+  }
+  if (problems.length === 0) return { trusted: true, reason: null, problems };
+  const said = typeof reason === 'string' && reason.trim() !== '' ? ` (${reason.trim().slice(0, 300)})` : '';
+  return { trusted: false, reason: `${words.join('; ')}${said}`, problems };
+}
+
+/** Dead-man, failing checks and clock for one host. */
+export function hostConditions(facts: HostRunFacts, now: Date, settings: HealthSettings): Condition[] {
+  const out: Condition[] = [];
+  const scope = { deploymentId: null, host: facts.host };
+  const since = facts.failingSince;
+  if (since !== null && now.getTime() - Date.parse(since.startedAt) > settings.failingForMs) {
+    out.push({
+      ...scope,
+      subject: `op/failing/${facts.host}`,
+      kind: 'failing',
+      severity: 'warning',
+      fingerprint: String(since.id),
+      facts: { since: since.startedAt, failures: facts.failuresSinceSuccess, last: runFacts(facts.lastFinished) },
+    });
+  }
+  const reference = facts.lastSuccess ? (facts.lastSuccess.endedAt ?? facts.lastSuccess.startedAt) : facts.firstRun?.startedAt;
+  if (reference !== undefined && now.getTime() - Date.parse(reference) > settings.deadManAfterMs) {
+    out.push({
+      ...scope,
+      subject: `op/dead-man/${facts.host}`,
+      kind: 'dead-man',
+      severity: 'critical',
+      fingerprint: String(facts.lastSuccess?.id ?? 'never'),
+      facts: { lastSuccess: facts.lastSuccess?.endedAt ?? null, since: reference, limitMs: settings.deadManAfterMs, last: runFacts(facts.lastFinished) },
+    });
+  }
+  const clock = clockVerdict(facts.lastClock?.details ?? null, settings.maxClockSkewMs);
+  if (!clock.trusted) {
+    out.push({ ...scope, subject: `op/clock/${facts.host}`, kind: 'clock', severity: 'warning', fingerprint: clock.problems.join('+'), facts: { reason: clock.reason } });
+  }
+  return out;
+}
+
+export interface Unverified {
+  readonly item: string;
+  readonly pbx: string | null;
+  readonly portal: string;
+}
+
+/**
+ * A renewal the portal shows but the PBX does not, after the cycle tried to
+ * apply it (`details.unverified` of the last comparing run). Items whose
+ * current expiry has since caught up are dropped.
+ */
+export function unverifiedCondition(deploymentId: string, run: RunRecord | null, currentExpiry: (item: string) => string | null): Condition | null {
+  const list = run?.details?.unverified;
+  if (!Array.isArray(list)) return null;
+  const pending: Unverified[] = [];
+  for (const entry of list as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) continue;
+    const { item, pbx, portal } = entry as Record<string, unknown>;
+    if (typeof item !== 'string' || typeof portal !== 'string' || !isStoredExpiry(portal)) continue;
+    const now = currentExpiry(item);
+    if (now !== null && isStoredExpiry(now) && compareExpiry(expiryFromStored(now), expiryFromStored(portal)) >= 0) continue;
+    pending.push({ item, pbx: typeof pbx === 'string' ? pbx : null, portal });
+  }
+  if (pending.length === 0) return null;
+  pending.sort((a, b) => a.item.localeCompare(b.item));
+  return {
+    subject: `op/unverified/${deploymentId}`,
+    kind: 'unverified',
+    severity: 'critical',
+    deploymentId,
+    host: run?.host ?? null,
+    fingerprint: pending.map((p) => `${p.item}=${p.portal}`).join(','),
+    facts: { unverified: pending, runId: run?.id ?? null, error: run?.error ?? null },
+  };
+}
+
+export interface ModuleFacts {
+  readonly name: string;
+  readonly state: string;
+  readonly commercial: boolean;
+}
+
+/** Commercial modules that are disabled although their licence is current. */
+export function disabledModuleConditions(
+  deploymentId: string,
+  modules: readonly ModuleFacts[],
+  licences: ReadonlyArray<{ readonly moduleKey: string | null; readonly expiry: string; readonly label: string }>,
+  aliases: Readonly<Record<string, string>>,
+  today: string,
+): Condition[] {
+  const out: Condition[] = [];
+  for (const m of modules) {
+    if (!m.commercial || m.state !== 'disabled') continue;
+    const licence = licences.find((l) => l.moduleKey !== null && (aliases[l.moduleKey] ?? l.moduleKey) === m.name);
+    if (!licence) continue;
+    const days = daysLeft(expiryFromStored(licence.expiry), today);
+    if (days !== null && days < 0) continue;
+    out.push({
+      subject: `op/module-disabled/${deploymentId}/${m.name}`,
+      kind: 'module-disabled',
+      severity: 'warning',
+      deploymentId,
+      host: null,
+      fingerprint: '',
+      facts: { module: m.name, licence: licence.label, expiry: licence.expiry },
+    });
+  }
+  return out;
+}
+
+/** Conditions to announce (new, or changed) and open announcements whose condition is gone. */
+export function planConditionChanges(conditions: readonly Condition[], open: readonly AlertMark[]): { announce: Condition[]; resolved: AlertMark[] } {
+  const openBySubject = new Map(open.filter((m) => m.subject.startsWith('op/')).map((m) => [m.subject, m]));
+  const present = new Set(conditions.map((c) => c.subject));
+  return {
+    announce: conditions.filter((c) => openBySubject.get(c.subject)?.detail !== c.fingerprint),
+    resolved: [...openBySubject.values()].filter((m) => !present.has(m.subject)),
+  };
+}
+
+function runFacts(run: RunRecord | null): Record<string, unknown> | null {
+  return run && { id: run.id, command: run.command, startedAt: run.startedAt, outcome: run.outcome, error: run.error };
+}
+
+function isStoredExpiry(text: string): boolean {
+  try {
+    expiryFromStored(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

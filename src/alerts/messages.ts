@@ -1,0 +1,146 @@
+import type { Severity } from '../store/outbox.js';
+import { expirySubject, type ExpiryItem, type ExpiryNotice, type Renewal } from './expiry-policy.js';
+
+/**
+ * Alert texts. The subject names the deployment, the item(s) and the days
+ * left; the body gives the dates and what to do. Pure: data in, text out.
+ */
+
+export interface AlertContext {
+  /** Calendar date days are counted from, in `timeZone`. */
+  readonly today: string;
+  readonly timeZone: string;
+  readonly now: Date;
+  readonly deployment: (id: string) => { readonly host: string; readonly productName: string | null } | null;
+}
+
+/** An alert ready for the outbox (the store adds its uid and time). */
+export interface DraftAlert {
+  readonly kind: string;
+  readonly severity: Severity;
+  readonly deploymentId: string | null;
+  readonly subjects: readonly string[];
+  readonly dedupKey: string;
+  readonly title: string;
+  readonly body: string;
+  readonly data: Readonly<Record<string, unknown>>;
+}
+
+export const RENEW_COMMAND = 'pbx-activation-agent renew --wait 30m';
+
+export function expiryAlert(notice: ExpiryNotice, ctx: AlertContext): DraftAlert {
+  const expired = notice.stage === 'expired';
+  const when = expired ? `EXPIRED ${plural(-notice.daysLeft, 'day')} ago` : notice.daysLeft === 0 ? 'expires today' : `in ${plural(notice.daysLeft, 'day')}`;
+  const what =
+    notice.items.length === 1
+      ? `${notice.items[0]!.label} ${expired || notice.daysLeft === 0 ? when : `expires ${when}`}`
+      : `${notice.items.length} items ${expired ? when : notice.daysLeft === 0 ? 'expire today' : `expire ${when}`}`;
+  const list = notice.items.length === 1 ? '' : `: ${names(notice.items)}`;
+  const title = `${deploymentTitle(notice.deploymentId)}: ${what} (${notice.expiry})${list}`;
+  const body = [
+    deploymentLine(notice.deploymentId, ctx),
+    '',
+    `${expired ? 'Expired on' : 'Expiring on'} ${notice.expiry} (${dayCount(notice.daysLeft)}, counted on ${ctx.today} in ${ctx.timeZone}):`,
+    ...notice.items.map((i) => `  - ${i.label} (${i.item})`),
+    '',
+    ...(expired ? ['An expired commercial module may stop working or stop receiving updates.', ''] : []),
+    ...renewSteps(notice.deploymentId),
+    ...(expired ? ['', 'This reminder repeats at a slow pace (alerts.expiredRepeat) until the date changes.'] : []),
+  ].join('\n');
+  const items = notice.items.map((i) => ({ ...itemData(i), daysLeft: notice.daysLeft }));
+  const subjects = notice.items.map((i) => expirySubject(i.deploymentId, i.item, i.expiry));
+  // Marks keep an announcement from repeating; the key (with the day) guards the outbox itself.
+  const dedupKey = `${expired ? 'expired' : 'expiry'}/${notice.deploymentId}/${notice.expiry}/${notice.stage}/${ctx.today}/${notice.items.map((i) => i.item).join(',')}`;
+  return {
+    kind: expired ? 'expired' : 'expiry',
+    severity: expired || notice.daysLeft <= 7 ? 'critical' : 'warning',
+    deploymentId: notice.deploymentId,
+    subjects,
+    dedupKey,
+    title,
+    body,
+    data: { kind: expired ? 'expired' : 'expiry', deploymentId: notice.deploymentId, expiry: notice.expiry, daysLeft: notice.daysLeft, stage: notice.stage, repeat: notice.repeat, today: ctx.today, items },
+  };
+}
+
+/** Renewals of one deployment found in one evaluation: one message closing what was open. */
+export function renewedAlert(deploymentId: string, renewals: readonly Renewal[], ctx: AlertContext): DraftAlert {
+  const first = renewals[0]!;
+  const title =
+    renewals.length === 1
+      ? `${deploymentTitle(deploymentId)}: renewed: ${first.item.label} now expires ${first.newExpiry} (was ${first.oldExpiry})`
+      : `${deploymentTitle(deploymentId)}: ${renewals.length} items renewed: ${names(renewals.map((r) => r.item))}`;
+  const body = [
+    deploymentLine(deploymentId, ctx),
+    '',
+    'Renewed (the earlier alerts about these are closed):',
+    ...renewals.map((r) => `  - ${r.item.label} (${r.item.item}): ${r.oldExpiry} -> ${r.newExpiry}`),
+    '',
+    'Nothing to do.',
+  ].join('\n');
+  return {
+    kind: 'renewed',
+    severity: 'info',
+    deploymentId,
+    subjects: renewals.map((r) => r.subject),
+    dedupKey: `renewed/${deploymentId}/${ctx.today}/${renewals.map((r) => `${r.item.item}:${r.oldExpiry}>${r.newExpiry}`).join(',')}`,
+    title,
+    body,
+    data: { kind: 'renewed', deploymentId, today: ctx.today, items: renewals.map((r) => ({ ...itemData(r.item), previousExpiry: r.oldExpiry })) },
+  };
+}
+
+/** The message `alerts test` sends. */
+export function testAlert(host: string, now: Date): DraftAlert {
+  return {
+    kind: 'test',
+    severity: 'info',
+    deploymentId: null,
+    subjects: [],
+    dedupKey: `test/${now.toISOString()}`,
+    title: `pbx-activation-agent on ${host}: test message`,
+    body: [`This is a test from pbx-activation-agent on ${host}, sent at ${now.toISOString()} by \`pbx-activation-agent alerts test\`.`, '', 'If you read this, this channel works. Nothing to do.'].join('\n'),
+    data: { kind: 'test', host },
+  };
+}
+
+export function renewSteps(deploymentId: string): string[] {
+  return [
+    'What to do:',
+    `  1. In the Sangoma portal, open the "Module Renewal by Deployment" report, find deployment ${deploymentId}`,
+    '     and renew the items above (a licence cannot be moved to another deployment after purchase).',
+    '  2. Then, on the PBX, run:',
+    `       ${RENEW_COMMAND}`,
+    '     It waits until the portal shows the renewal, applies it (like Update Activation) and checks the new dates.',
+  ];
+}
+
+export function deploymentTitle(deploymentId: string): string {
+  return `PBX ${deploymentId}`;
+}
+
+export function deploymentLine(deploymentId: string, ctx: AlertContext): string {
+  const d = ctx.deployment(deploymentId);
+  const product = d?.productName ? ` (${d.productName})` : '';
+  const host = d ? `, host ${d.host}` : '';
+  return `Deployment ${deploymentId}${product}${host}.`;
+}
+
+/** Item names for a subject line: the first three, then a count. */
+export function names(items: ReadonlyArray<{ readonly label: string }>): string {
+  const shown = items.slice(0, 3).map((i) => i.label);
+  return items.length > 3 ? `${shown.join(', ')} and ${items.length - 3} more` : shown.join(', ');
+}
+
+export function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+function dayCount(days: number): string {
+  if (days < 0) return `${plural(-days, 'day')} ago`;
+  return days === 0 ? 'today' : `${plural(days, 'day')} left`;
+}
+
+function itemData(i: ExpiryItem): Record<string, unknown> {
+  return { item: i.item, label: i.label, kind: i.kind, moduleKey: i.moduleKey, expiry: i.expiry };
+}
