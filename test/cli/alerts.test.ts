@@ -3,7 +3,9 @@ import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { addDays, calendarDate } from '../../src/core/expiry.js';
+import { recordPurchase } from '../../src/sandbox/portal-side.js';
 import { BIN, runCli } from '../helpers/cli.js';
+import { cycleWorld, editConfig } from '../helpers/cycle.js';
 import { useReceivers, type Receiver } from '../helpers/receiver.js';
 import { makeSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { useTmpDirs } from '../helpers/tmp.js';
@@ -85,6 +87,27 @@ describe('alerts, as a user runs them in the sandbox', () => {
 
     const renewals = titles(r).filter((t) => t.includes('renewed'));
     expect(renewals).toEqual([`PBX 63198234567: renewed: broadcast licence now expires ${renewed} (was ${addDays(calendarDate(new Date()), 5)})`]);
+  });
+
+  it('a purchase, then renew: exactly one "renewed" message', async () => {
+    const r = await receiver();
+    const world = await cycleWorld(join(tmp(), 'w'));
+    world.store.close();
+    editConfig(world.sandbox.config, (c) => void (c.alerts = { channels: [{ type: 'webhook', url: r.url }] }));
+    await check(world.sandbox);
+    const renewed = addDays(calendarDate(new Date()), 365);
+
+    recordPurchase(world.sandbox.dir, { module: 'broadcast', until: renewed });
+    const renew = await runCli(['renew', '--yes', '--config', world.sandbox.config]);
+    for (let i = 0; i < 2; i++) await check(world.sandbox);
+
+    expect(renew.code, renew.stderr).toBe(0);
+    // With a portal, maintenance is known too: licence and maintenance due together make one message.
+    expect(titles(r).filter((t) => t.includes('expire in 5 days'))).toEqual([
+      `PBX 63198234567: 2 items expire in 5 days (${addDays(calendarDate(new Date()), 5)}): broadcast licence, broadcast maintenance`,
+    ]);
+    expect(titles(r).filter((t) => t.includes('renewed'))).toEqual(['PBX 63198234567: 2 items renewed: broadcast licence, broadcast maintenance']);
+    expect(new Set(titles(r)).size).toBe(titles(r).length);
   });
 
   it('alerts test: one line per channel, exit 4 when one failed, 0 when all worked', async () => {
