@@ -34,6 +34,17 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .option('--json', 'machine-readable output')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/check.js')).checkCommand(cmd.optsWithGlobals()))());
 
+  program
+    .command('run')
+    .description('the daemon (what systemd starts): scheduled checks, housekeeping, metrics; SIGHUP reloads the config')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/run.js')).runCommand(cmd.optsWithGlobals(), version))());
+
+  program
+    .command('doctor')
+    .description('checks this host: fwconsole, privileges, deployment, store, clock, service, schedule')
+    .option('--json', 'machine-readable output')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/doctor.js')).doctorCommand(cmd.optsWithGlobals()))());
+
   const sandbox = program.command('sandbox').description('a simulated FreePBX (and portal) to try the agent without a PBX');
   sandbox
     .command('init')

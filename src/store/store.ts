@@ -43,6 +43,22 @@ export class Store {
     return (this.db.pragma('integrity_check') as Array<{ integrity_check: string }>).map((r) => r.integrity_check);
   }
 
+  /** Lets SQLite refresh its query planner statistics (cheap; run daily). */
+  optimize(): void {
+    this.db.pragma('optimize');
+  }
+
+  /** Whether a table exists (parts of the schema that other features add). */
+  hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+
+  /** A single number from a read-only query, for metrics over tables this class has no repository for. */
+  scalar(sql: string, ...args: Array<string | number>): number {
+    const row = this.db.prepare(sql).get(...args) as Record<string, unknown> | undefined;
+    return row === undefined ? 0 : Number(Object.values(row)[0] ?? 0);
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }
