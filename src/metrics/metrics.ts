@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Clock } from '../core/clock.js';
 import { META } from '../service/daemon-state.js';
 import type { Store } from '../store/store.js';
@@ -69,27 +69,18 @@ export class AgentMetrics {
         }
       },
     });
-    new Gauge({
-      name: `${PREFIX}last_successful_check_timestamp_seconds`,
-      help: 'End of the last check that read the PBX (and portal) successfully, Unix seconds. Absent until one succeeds.',
+    new OptionalGauge(
+      `${PREFIX}last_successful_check_timestamp_seconds`,
+      'End of the last check that read the PBX (and portal) successfully, Unix seconds. Absent until one succeeds.',
       registers,
-      collect() {
-        this.reset();
+      () => {
         const run = store.runs.lastSuccessful();
-        const at = seconds(run?.endedAt ?? run?.startedAt);
-        if (at !== null) this.set(at);
+        return seconds(run?.endedAt ?? run?.startedAt);
       },
-    });
-    new Gauge({
-      name: `${PREFIX}next_check_timestamp_seconds`,
-      help: 'When the daemon plans the next check, Unix seconds.',
-      registers,
-      collect() {
-        this.reset();
-        const at = seconds(store.getMeta(META.nextCheckAt));
-        if (at !== null) this.set(at);
-      },
-    });
+    );
+    new OptionalGauge(`${PREFIX}next_check_timestamp_seconds`, 'When the daemon plans the next check, Unix seconds.', registers, () =>
+      seconds(store.getMeta(META.nextCheckAt)),
+    );
     new Gauge({
       name: `${PREFIX}consecutive_failures`,
       help: 'Failed or unreachable checks in a row (0 after a success).',
@@ -121,15 +112,12 @@ export class AgentMetrics {
         for (const [outcome, n] of Object.entries(store.runs.countByOutcome())) this.inc({ outcome }, n);
       },
     });
-    new Gauge({
-      name: `${PREFIX}outbox_pending`,
-      help: 'Alerts waiting in the outbox for a channel to take them. Absent when this agent has no outbox.',
+    new OptionalGauge(
+      `${PREFIX}outbox_pending`,
+      'Alerts waiting in the outbox for a channel to take them. Absent when this agent has no outbox.',
       registers,
-      collect() {
-        this.reset();
-        if (store.hasTable('alert_events')) this.set(store.scalar("SELECT COUNT(*) FROM alert_events WHERE status = 'pending'"));
-      },
-    });
+      () => (store.hasTable('alert_events') ? store.scalar("SELECT COUNT(*) FROM alert_events WHERE status = 'pending'") : null),
+    );
 
     this.fwconsole = new Histogram({
       name: `${PREFIX}fwconsole_duration_seconds`,
@@ -189,6 +177,19 @@ export class AgentMetrics {
     return age <= limit
       ? { ok: true, reason: `last successful check ${ago(age)} ago` }
       : { ok: false, reason: `last successful check ${ago(age)} ago (limit ${ago(limit)}); see \`pbx-activation-agent status\` and the journal` };
+  }
+}
+
+/** An unlabelled gauge that is left out of the page (rather than shown as 0) while it has no value. */
+class OptionalGauge extends Gauge {
+  constructor(name: string, help: string, registers: Registry[], private readonly read: () => number | null) {
+    super({ name, help, registers });
+  }
+
+  override async get(): Promise<MetricObjectWithValues<MetricValue<string>>> {
+    const metric = await super.get();
+    const value = this.read();
+    return { ...metric, values: value === null ? [] : [{ value, labels: {} }] };
   }
 }
 

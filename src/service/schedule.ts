@@ -36,7 +36,7 @@ export function scheduleProblems(spec: string): string[] {
   const problems = cronProblems(spec).map((p) => `schedule.check: ${p}`);
   if (problems.length > 0) return problems;
   try {
-    cronSchedule(spec, undefined).next(new Date(0));
+    cronSchedule(spec, undefined).next(new Date());
   } catch (err) {
     return [`schedule.check: ${(err as Error).message}`];
   }
