@@ -1,11 +1,10 @@
 import { runCheck } from '../../src/app/check.js';
-import { makeRawSaver } from '../../src/app/raw-capture.js';
+import { pbxReaderFor } from '../../src/app/reader.js';
 import type { AgentConfig } from '../../src/config/schema.js';
 import { systemClock } from '../../src/core/clock.js';
 import type { Logger } from '../../src/log/logger.js';
 import { LocalShell } from '../../src/pbx/local-shell.js';
 import { ObservedShell } from '../../src/pbx/observed-shell.js';
-import { PbxReader } from '../../src/pbx/pbx-reader.js';
 import { AgentService, assertServiceConfig, type JobContext } from '../../src/service/agent-service.js';
 import type { DaemonJobs } from '../../src/service/daemon.js';
 import { serviceNotifier } from '../../src/service/sd-notify.js';
@@ -85,17 +84,7 @@ function checkJobs(context: JobContext, store: Store, log: Logger): DaemonJobs {
         },
       });
       try {
-        const reader = new PbxReader(
-          shell,
-          {
-            fwconsole: config.pbx.fwconsole,
-            schmoozeDir: config.pbx.schmoozeDir,
-            tty: config.pbx.tty,
-            readTimeoutMs: config.pbx.readTimeout,
-            saveRaw: makeRawSaver(config.store.path, () => systemClock.now()),
-          },
-          log,
-        );
+        const reader = pbxReaderFor(config, shell, systemClock, log);
         const result = await runCheck({ store, reader, clock: systemClock, log, host: 'local' }, { trigger, command: 'run', dryRun: false });
         return { outcome: result.outcome, durations: { fwconsoleMs } };
       } finally {

@@ -1,10 +1,9 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { makeRawSaver } from '../app/raw-capture.js';
+import { pbxReaderFor } from '../app/reader.js';
 import { formatDuration } from '../core/duration.js';
 import { errorMessage } from '../errors.js';
 import { applyInvocation } from '../pbx/apply-invocation.js';
-import { PbxReader } from '../pbx/pbx-reader.js';
 import type { LicenceInfo } from '../pbx/readers/licence-info.js';
 import { silentLogger } from '../log/logger.js';
 import { META } from '../service/daemon-state.js';
@@ -17,13 +16,7 @@ export const SERVICE_UNIT = 'pbx-activation-agent.service';
 /** `fwconsole sa info`, read once for the checks that need it. */
 function licence(ctx: DoctorContext): Promise<LicenceInfo> {
   return ctx.memo('licence', () => {
-    const { pbx, store } = ctx.config;
-    const reader = new PbxReader(
-      ctx.shell,
-      { fwconsole: pbx.fwconsole, schmoozeDir: pbx.schmoozeDir, tty: pbx.tty, readTimeoutMs: pbx.readTimeout, saveRaw: makeRawSaver(store.path, () => ctx.clock.now()) },
-      silentLogger,
-    );
-    return reader.readLicence();
+    return pbxReaderFor(ctx.config, ctx.shell, ctx.clock, silentLogger).readLicence();
   });
 }
 
