@@ -27,8 +27,10 @@ fi
 [ -n "$mirror" ] || { echo "no Debian mirror found in this host's apt sources; set MIRROR" >&2; exit 1; }
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# The host's Node settings mean nothing inside the root.
+unset NODE_EXTRA_CA_CERTS NODE_OPTIONS
 ok() { echo "ok: $*"; }
-cleanup() { umount "$ROOT/proc" 2>/dev/null || true; umount "$ROOT/dev" 2>/dev/null || true; }
+cleanup() { umount "$ROOT/proc" 2>/dev/null || true; umount -R "$ROOT/dev" 2>/dev/null || true; }
 trap cleanup EXIT
 
 if [ ! -x "$ROOT/usr/bin/node" ]; then
@@ -36,7 +38,7 @@ if [ ! -x "$ROOT/usr/bin/node" ]; then
   debootstrap --variant=minbase --include=nodejs bookworm "$ROOT" "$mirror" > "$WORK/debootstrap.log" 2>&1 ||
     { tail -20 "$WORK/debootstrap.log"; fail "debootstrap failed (log: $WORK/debootstrap.log)"; }
 fi
-mount --bind /dev "$ROOT/dev"
+mount --rbind /dev "$ROOT/dev"  # with /dev/pts: script(1) needs pseudo-terminals
 mount -t proc proc "$ROOT/proc"
 
 node_before=$(sha256sum "$ROOT/usr/bin/node" | cut -d' ' -f1)
@@ -61,9 +63,12 @@ ok "a second install changes nothing"
 ok "the system Node ($version_before) is untouched"
 
 grep -q "^pbx-agent:" "$ROOT/etc/passwd" || fail "the user pbx-agent was not created"
-[ "$(stat -c '%U %a' "$ROOT/var/lib/pbx-activation-agent")" = "pbx-agent 750" ] || fail "state directory owner/mode: $(stat -c '%U %a' "$ROOT/var/lib/pbx-activation-agent")"
-[ "$(stat -c '%U %G %a' "$ROOT/etc/pbx-activation-agent")" = "root pbx-agent 750" ] || fail "config directory owner/mode"
-[ "$(stat -c '%U %a' "$ROOT/etc/pbx-activation-agent/portal-token")" = "root 600" ] || fail "token file owner/mode"
+# Names as the root's own passwd and group files say (chroot), not the host's.
+inside() { chroot "$ROOT" stat -c "$1" "$2"; }
+[ "$(inside '%U %a' /var/lib/pbx-activation-agent)" = "pbx-agent 750" ] || fail "state directory owner/mode: $(inside '%U %a' /var/lib/pbx-activation-agent)"
+[ "$(inside '%U %G %a' /etc/pbx-activation-agent)" = "root pbx-agent 750" ] || fail "config directory owner/mode: $(inside '%U %G %a' /etc/pbx-activation-agent)"
+[ "$(inside '%U %G %a' /etc/pbx-activation-agent/config.json)" = "root pbx-agent 640" ] || fail "config file owner/mode"
+[ "$(inside '%U %a' /etc/pbx-activation-agent/portal-token)" = "root 600" ] || fail "token file owner/mode"
 ok "user, directories and modes as documented"
 
 grep -q "exec $PREFIX/runtime/bin/node " "$ROOT$PREFIX/bin/pbx-activation-agent" || fail "the wrapper does not use the private runtime"

@@ -139,7 +139,7 @@ install -D -m 0644 "$SRC/systemd/sysusers.d/pbx-activation-agent.conf" "$ROOT/us
 install -D -m 0644 "$SRC/systemd/tmpfiles.d/pbx-activation-agent.conf" "$ROOT/usr/lib/tmpfiles.d/pbx-activation-agent.conf"
 if [ -f "$ROOT/etc/passwd" ] && ! grep -q "^$SERVICE_USER:" "$ROOT/etc/passwd"; then
   if command -v systemd-sysusers >/dev/null && [ "$FLAVOUR" = debian ]; then
-    systemd-sysusers ${ROOT:+--root="$ROOT"} /usr/lib/sysusers.d/pbx-activation-agent.conf
+    systemd-sysusers ${ROOT:+--root="$ROOT"} pbx-activation-agent.conf
   else
     useradd ${ROOT:+--root "$ROOT"} --system --user-group --home-dir /var/lib/pbx-activation-agent --shell /sbin/nologin "$SERVICE_USER"
   fi
