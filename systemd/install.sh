@@ -193,9 +193,10 @@ render "$SRC/systemd/pbx-activation-agent.service" "$UNITS/pbx-activation-agent.
 render "$SRC/systemd/pbx-activation-agent-apply@.service" "$UNITS/pbx-activation-agent-apply@.service"
 dropin=$UNITS/pbx-activation-agent.service.d
 if [ -f "$ROOT/etc/group" ] && grep -q '^asterisk:' "$ROOT/etc/group"; then
-  # fwconsole reads (sa info, ma list) need FreePBX's files, readable by the asterisk group.
+  # fwconsole reads (sa info, ma list) need FreePBX's files, readable by the asterisk group,
+  # and may append to FreePBX's log ('-': no error where that directory does not exist).
   mkdir -p "$dropin"
-  printf '%s\n' '[Service]' 'SupplementaryGroups=asterisk' > "$dropin/asterisk-group.conf"
+  printf '%s\n' '[Service]' 'SupplementaryGroups=asterisk' 'ReadWritePaths=-/var/log/asterisk' > "$dropin/asterisk-group.conf"
   chmod 0644 "$dropin/asterisk-group.conf"
 else
   rm -rf "$dropin"
