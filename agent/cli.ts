@@ -52,6 +52,7 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .option('--deployment <id>', 'only this deployment')
     .option('--limit <n>', 'at most this many events')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/history.js')).historyCommand(cmd.optsWithGlobals()))());
+
   const alerts = program.command('alerts').description('alert channels and the alert outbox');
   alerts
     .command('test')
@@ -69,6 +70,17 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .description('decide and send due alerts now (check does this at its end); for a watchdog timer')
     .option('--json', 'machine-readable output')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/alerts.js')).alertsRunCommand(cmd.optsWithGlobals()))());
+
+  program
+    .command('run')
+    .description('the daemon (what systemd starts): scheduled checks, housekeeping, metrics; SIGHUP reloads the config')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/run.js')).runCommand(cmd.optsWithGlobals(), version))());
+
+  program
+    .command('doctor')
+    .description('checks this host: fwconsole, privileges, deployment, store, clock, service, schedule')
+    .option('--json', 'machine-readable output')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/doctor.js')).doctorCommand(cmd.optsWithGlobals()))());
 
   const sandbox = program.command('sandbox').description('a simulated FreePBX (and portal) to try the agent without a PBX');
   sandbox

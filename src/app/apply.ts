@@ -2,11 +2,12 @@ import { unverified, type PlannedRenewal } from '../core/plan.js';
 import { DEPLOYMENT_ID, type LicensedItem } from '../core/items.js';
 import { PbxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { ApplyInvocation } from '../pbx/apply-invocation.js';
 import type { PbxReader } from '../pbx/pbx-reader.js';
 
 export interface ApplySettings {
-  readonly command: 'activate' | 'update';
-  readonly sudo: boolean;
+  /** How Update Activation runs on this host for a deployment: fwconsole (maybe under sudo -n) or the privileged unit. */
+  readonly invocation: (deploymentId: string) => ApplyInvocation;
   readonly applyTimeoutMs: number;
   /** Wait after applying before the first read (Apache restarts), and between the two attempts. */
   readonly settleDelayMs: number;
@@ -53,7 +54,7 @@ export async function applyRenewals(
   if (!DEPLOYMENT_ID.test(deploymentId)) {
     throw new PbxError(`refusing to apply: "${deploymentId}" is not a valid deployment id`, 'Check deploymentId in the config and what the PBX reports.', 'wrong-deployment');
   }
-  const args = settings.command === 'activate' ? ['sa', 'activate', deploymentId] : ['sa', 'update'];
+  const invocation = settings.invocation(deploymentId);
   let fwconsoleMs = 0;
   let after: LicensedItem[] | null = null;
   let missing = [...renewals].map((r) => ({ ...r, now: r.pbx }));
@@ -66,8 +67,8 @@ export async function applyRenewals(
       await deps.sleep(settings.settleDelayMs, signal);
     }
     try {
-      deps.log.info({ command: `fwconsole ${args.join(' ')}`, attempt }, 'applying renewals');
-      const run = await deps.reader.run(args, { tty: false, sudo: settings.sudo, timeoutMs: settings.applyTimeoutMs, signal });
+      deps.log.info({ command: invocation.description, attempt }, 'applying renewals');
+      const run = await deps.reader.runCommand(invocation.argv, invocation.description, { tty: false, sudo: invocation.sudo, timeoutMs: settings.applyTimeoutMs, signal });
       fwconsoleMs += run.durationMs;
       const settled = await settle(deps, settings, signal);
       fwconsoleMs += settled.ms;

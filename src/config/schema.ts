@@ -1,8 +1,9 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AlertSettings } from './alerts-schema.js';
 import { Duration } from './duration-schema.js';
 import { DEPLOYMENT_ID, MODULE_KEY } from '../core/items.js';
-import { parseWindow } from '../core/window.js';
+import { looksLikeWindow, parseWindow } from '../core/window.js';
 
 export { Duration };
 
@@ -17,6 +18,12 @@ export const PbxSettings = z.strictObject({
   tty: z.boolean().default(true),
   /** Prefix the activation command (only that one) with `sudo -n`. */
   sudo: z.boolean().default(false),
+  /**
+   * Apply through this privileged systemd unit template, started as
+   * `<applyUnit>@<action>-<deployment>.service` with systemctl (see systemd/), instead
+   * of running fwconsole directly; the hardened service cannot use sudo.
+   */
+  applyUnit: z.string().regex(/^[A-Za-z0-9:_.-]+$/, 'must be a unit name prefix such as pbx-activation-agent-apply').optional(),
   /** Limit for a read (`sa info`, `ma list`). */
   readTimeout: Duration.prefault('2m'),
   /** Limit for `sa activate` / `sa update`. */
@@ -59,14 +66,6 @@ export const PortalSettings = z.strictObject({
   pollInterval: Duration.prefault('30s'),
 });
 
-export const ScheduleSettings = z.strictObject({
-  /** Daily window (local time, HH:MM-HH:MM) in which `check` may apply renewals; null: any time. */
-  maintenanceWindow: z
-    .string()
-    .refine((w) => parseWindow(w) !== null, 'must look like 02:00-05:00 (24-hour, may wrap midnight)')
-    .nullable()
-    .default(null),
-});
 
 export const ClockSettings = z.strictObject({
   /** Largest accepted difference between this host's clock and the portal's Date header. */
@@ -81,6 +80,53 @@ export const LogSettings = z.strictObject({
   /** Unset: info for the daemon and for non-interactive runs, warn for commands typed at a terminal. */
   level: LogLevel.optional(),
 });
+
+/** `HH:MM-HH:MM`: a daily window; the check runs at a random minute inside it, chosen once and kept. */
+
+export const ScheduleSettings = z.strictObject({
+  /** A daily window (`02:00-05:00`) or a cron expression (5 fields, or 6 with seconds), in `timeZone`. */
+  check: z
+    .string()
+    .refine((v) => looksLikeWindow(v) || /^\S+(\s+\S+){4,5}$/.test(v.trim()), 'must be a daily window like "02:00-05:00" or a cron expression like "30 3 * * *"')
+    .default('02:00-05:00'),
+  /** Daily window (HH:MM-HH:MM, in timeZone) in which `check` may apply renewals; null: any time. `renew` ignores it. */
+  maintenanceWindow: z
+    .string()
+    .refine((w) => parseWindow(w) !== null, 'must look like 02:00-05:00 (24-hour, may wrap midnight)')
+    .nullable()
+    .default(null),
+  /** After a failed or unreachable check: retry after retryMin, doubling up to retryMax. */
+  retryMin: Duration.prefault('5m'),
+  retryMax: Duration.prefault('6h'),
+});
+
+export const RetentionSettings = z.strictObject({
+  /** Runs older than this are deleted, except those an expiry change refers to (the history is kept whole). */
+  runs: Duration.prefault('400d'),
+});
+
+export const MetricsSettings = z
+  .strictObject({
+    /** `HOST:PORT` for /metrics and /healthz; unset: no listener. */
+    listen: z
+      .string()
+      .refine((v) => parseListen(v) !== null, 'must be HOST:PORT, e.g. "127.0.0.1:9468" or "[::1]:9468"')
+      .optional(),
+    /** Allow a non-loopback listen address (metrics show deployment ids and expiry dates). */
+    allowRemote: z.boolean().default(false),
+    /** /healthz answers 503 when the last successful check is older than this (default: twice the schedule's period). */
+    staleAfter: Duration.optional(),
+  })
+  .superRefine((m, ctx) => {
+    const at = m.listen === undefined ? null : parseListen(m.listen);
+    if (at && !at.loopback && !m.allowRemote) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['listen'],
+        message: `${at.host} is not a loopback address; metrics would be reachable from the network (set metrics.allowRemote: true if that is intended)`,
+      });
+    }
+  });
 
 export const AgentConfig = z.strictObject({
   /** Expected deployment id; when set, the agent refuses to apply on a PBX that reports another. */
@@ -98,6 +144,8 @@ export const AgentConfig = z.strictObject({
   store: StoreSettings.prefault({}),
   log: LogSettings.prefault({}),
   alerts: AlertSettings.prefault({}),
+  retention: RetentionSettings.prefault({}),
+  metrics: MetricsSettings.prefault({}),
 });
 
 export type AgentConfig = z.output<typeof AgentConfig>;
@@ -106,6 +154,28 @@ export type PortalSettings = z.output<typeof PortalSettings>;
 
 function isLoopback(hostname: string): boolean {
   return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+export type ScheduleSettings = z.output<typeof ScheduleSettings>;
+export type MetricsSettings = z.output<typeof MetricsSettings>;
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly loopback: boolean;
+}
+
+/** `127.0.0.1:9468`, `[::1]:9468`, `localhost:9468`, `0.0.0.0:9468`; null when not of that form. */
+export function parseListen(text: string): ListenAddress | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
+  if (!m) return null;
+  const host = m[1] ?? m[2]!;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return null;
+  if (m[1] !== undefined && isIP(host) !== 6) return null;
+  if (m[2] !== undefined && isIP(host) === 0 && !/^[a-zA-Z0-9.-]+$/.test(host)) return null;
+  const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+  return { host, port, loopback };
 }
 
 function isTimeZone(zone: string): boolean {

@@ -7,6 +7,11 @@ export interface DailyWindow {
 
 const WINDOW = /^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$/;
 
+/** Shaped like a window (`HH:MM-HH:MM`), even an empty one. */
+export function looksLikeWindow(text: string): boolean {
+  return WINDOW.test(text.trim());
+}
+
 export function parseWindow(text: string): DailyWindow | null {
   const m = WINDOW.exec(text.trim());
   if (!m) return null;

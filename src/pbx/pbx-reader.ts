@@ -88,9 +88,12 @@ export class PbxReader {
   }
 
   /** Runs fwconsole with the given arguments and classifies failures. */
-  async run(args: readonly string[], opts: { tty: boolean; sudo?: boolean; timeoutMs?: number; signal?: AbortSignal | undefined }): Promise<ExecResult> {
-    const argv = [this.options.fwconsole, ...args];
-    const what = `fwconsole ${args.filter((a) => !a.startsWith('--')).join(' ')}`;
+  run(args: readonly string[], opts: RunOptions): Promise<ExecResult> {
+    return this.runCommand([this.options.fwconsole, ...args], `fwconsole ${args.filter((a) => !a.startsWith('--')).join(' ')}`, opts);
+  }
+
+  /** Runs a PBX command (fwconsole, or the privileged apply unit) and classifies failures like fwconsole's. */
+  async runCommand(argv: readonly string[], what: string, opts: RunOptions): Promise<ExecResult> {
     let result: ExecResult;
     try {
       result = await this.shell.exec(argv, {
@@ -202,6 +205,13 @@ export class PbxReader {
     }
     return warnings;
   }
+}
+
+export interface RunOptions {
+  readonly tty: boolean;
+  readonly sudo?: boolean;
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal | undefined;
 }
 
 function toEvidence(result: ExecResult): CommandEvidence {

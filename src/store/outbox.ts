@@ -88,6 +88,11 @@ export class OutboxRepository {
     return rows.map(toEvent);
   }
 
+  /** Alerts no channel has taken yet. */
+  pendingCount(): number {
+    return (this.db.prepare("SELECT COUNT(*) AS n FROM alert_events WHERE status = 'pending'").get() as { n: number }).n;
+  }
+
   event(id: number): AlertEvent | null {
     const row = this.db.prepare('SELECT * FROM alert_events WHERE id = ?').get(id) as Row | undefined;
     return row ? toEvent(row) : null;

@@ -119,11 +119,44 @@ export class RunRepository {
     return ids;
   }
 
+  /**
+   * Deletes finished runs that started before `before` and that no expiry change
+   * refers to: the expiry history stays whole. Counts of what went are added to
+   * meta `runs_pruned`, so `countByOutcome` (a Prometheus counter) never goes down.
+   */
+  prune(before: string): number {
+    return this.db.transaction(() => {
+      const where = `started_at < ? AND ended_at IS NOT NULL
+        AND NOT EXISTS (SELECT 1 FROM expiry_changes c WHERE c.run_id = runs.id)
+        AND NOT EXISTS (SELECT 1 FROM leases l WHERE l.run_id = runs.id)`;
+      const gone = this.db.prepare(`SELECT outcome, COUNT(*) AS n FROM runs WHERE ${where} GROUP BY outcome`).all(before) as Array<{ outcome: string | null; n: number }>;
+      const pruned = this.prunedCounts();
+      for (const g of gone) pruned[g.outcome ?? 'unknown'] = (pruned[g.outcome ?? 'unknown'] ?? 0) + g.n;
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(PRUNED_KEY, JSON.stringify(pruned));
+      return this.db.prepare(`DELETE FROM runs WHERE ${where}`).run(before).changes;
+    })();
+  }
+
+  /** Finished runs by outcome since the store was created, pruned ones included. */
+  countByOutcome(): Record<string, number> {
+    const counts = this.prunedCounts();
+    const rows = this.db.prepare('SELECT outcome, COUNT(*) AS n FROM runs WHERE outcome IS NOT NULL GROUP BY outcome').all() as Array<{ outcome: string; n: number }>;
+    for (const r of rows) counts[r.outcome] = (counts[r.outcome] ?? 0) + r.n;
+    return counts;
+  }
+
+  private prunedCounts(): Record<string, number> {
+    const row = this.db.prepare('SELECT value FROM meta WHERE key = ?').get(PRUNED_KEY) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as Record<string, number>) : {};
+  }
+
   /** Runs that never finished: their process died (kill -9, power loss). */
   unfinished(): RunRecord[] {
     return (this.db.prepare('SELECT * FROM runs WHERE ended_at IS NULL ORDER BY id').all() as Row[]).map(toRecord);
   }
 }
+
+const PRUNED_KEY = 'runs_pruned';
 
 type Row = Record<string, string | number | null>;
 

@@ -1,0 +1,163 @@
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { parseListen, type AgentConfig } from '../config/schema.js';
+import type { Clock } from '../core/clock.js';
+import { ConfigError, errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { AgentMetrics } from '../metrics/metrics.js';
+import { MetricsServer } from '../metrics/server.js';
+import type { Store } from '../store/store.js';
+import { Daemon, type CycleResult, type DaemonJobs, type DaemonSettings } from './daemon.js';
+import { loadSlot } from './daemon-state.js';
+import { housekeeping } from './housekeeping.js';
+import { staleAfterMs } from './plan.js';
+import { resolveSchedule, scheduleProblems } from './schedule.js';
+import type { ServiceNotifier } from './sd-notify.js';
+
+/** What the service needs from the command that starts it. */
+export interface ServiceDeps {
+  readonly loaded: LoadedConfig;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly version: string;
+  readonly notifier: ServiceNotifier;
+  /**
+   * Builds the jobs once; they read `config()` at each run so a reload applies
+   * to the next cycle. `metrics` is where they report fwconsole and portal durations.
+   */
+  readonly jobs: (context: JobContext) => DaemonJobs;
+}
+
+export interface JobContext {
+  readonly config: () => AgentConfig;
+  /** The config with the path it came from (secrets are found relative to it). */
+  readonly loaded: () => LoadedConfig;
+  readonly metrics: AgentMetrics;
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The daemon, its housekeeping and the metrics listener, put together and
+ * reconfigurable on SIGHUP. Started by `pbx-activation-agent run`.
+ */
+export class AgentService {
+  private loaded: LoadedConfig;
+  private daemon: Daemon | null = null;
+  private server: MetricsServer | null = null;
+  private readonly metrics: AgentMetrics;
+  private readonly startedAt: Date;
+
+  constructor(private readonly deps: ServiceDeps) {
+    this.loaded = deps.loaded;
+    this.startedAt = deps.clock.now();
+    this.metrics = new AgentMetrics({
+      store: deps.store,
+      clock: deps.clock,
+      version: deps.version,
+      startedAt: this.startedAt,
+      staleAfterMs: () => staleAfterMs(this.daemon?.schedule ?? this.settings(this.loaded.config).schedule, this.loaded.config.metrics.staleAfter),
+    });
+  }
+
+  get config(): AgentConfig {
+    return this.loaded.config;
+  }
+
+  get nextCheck(): Date | null {
+    return this.daemon?.nextCheck?.at ?? null;
+  }
+
+  /** Starts the metrics listener (failing fast when its port is taken), then the daemon. */
+  async start(): Promise<void> {
+    await this.startServer(this.loaded.config);
+    const jobs = this.deps.jobs({ config: () => this.loaded.config, loaded: () => this.loaded, metrics: this.metrics });
+    const { store, clock, log } = this.deps;
+    this.daemon = new Daemon(
+      {
+        ...jobs,
+        housekeeping: jobs.housekeeping ?? housekeeping(store, clock, log, () => ({ runsRetentionMs: this.loaded.config.retention.runs })),
+        store,
+        clock,
+        log,
+        notifier: this.deps.notifier,
+        onCycle: (result: CycleResult | null, ms: number) => {
+          this.metrics.observeCheck(result?.outcome ?? 'error', ms);
+          if (result?.durations?.portalMs !== undefined) this.metrics.observePortal(result.durations.portalMs);
+        },
+      },
+      this.settings(this.loaded.config),
+    );
+    await this.daemon.start();
+  }
+
+  /**
+   * Reads the configuration again. An invalid one is refused with every
+   * problem logged, and the service goes on with the one it has.
+   */
+  async reload(): Promise<boolean> {
+    const { log } = this.deps;
+    let next: LoadedConfig;
+    try {
+      next = loadConfig(this.loaded.path);
+      assertServiceConfig(next);
+    } catch (err) {
+      const problems = err instanceof ConfigError ? err.problems : [errorMessage(err)];
+      for (const problem of problems) log.error({ file: this.loaded.path, problem }, 'configuration problem');
+      log.error({ file: this.loaded.path, problems }, 'configuration not reloaded: keeping the one in use');
+      return false;
+    }
+    if (next.config.store.path !== this.loaded.config.store.path) {
+      log.warn({ in_use: this.loaded.config.store.path, configured: next.config.store.path }, 'store.path changed: restart the service to use the new store');
+      next = { ...next, config: { ...next.config, store: this.loaded.config.store } };
+    }
+    const previous = this.loaded.config;
+    this.loaded = next;
+    if (next.config.metrics.listen !== previous.metrics.listen) await this.moveServer(previous);
+    this.daemon?.reload(this.settings(next.config));
+    return true;
+  }
+
+  /** Stops the daemon (bounded, see Daemon.stop), then the listener. The caller closes the store. */
+  async stop(): Promise<void> {
+    await this.daemon?.stop();
+    await this.server?.stop();
+  }
+
+  private settings(config: AgentConfig): DaemonSettings {
+    const spec = config.schedule.check;
+    const kept = this.deps.store.guard((s) => loadSlot(s, spec));
+    return {
+      schedule: resolveSchedule(spec, config.timeZone, kept),
+      retry: { minMs: config.schedule.retryMin, maxMs: config.schedule.retryMax },
+      alertsEveryMs: HOUR,
+      housekeepingEveryMs: 24 * HOUR,
+      stopGraceMs: 9000,
+    };
+  }
+
+  private async startServer(config: AgentConfig): Promise<void> {
+    const address = config.metrics.listen === undefined ? null : parseListen(config.metrics.listen);
+    if (address === null) return;
+    const server = new MetricsServer(address, this.metrics, this.deps.log);
+    await server.start();
+    this.server = server;
+  }
+
+  private async moveServer(previous: AgentConfig): Promise<void> {
+    await this.server?.stop();
+    this.server = null;
+    try {
+      await this.startServer(this.loaded.config);
+    } catch (err) {
+      this.deps.log.error({ err: errorMessage(err) }, 'new metrics.listen refused; keeping the previous listener');
+      await this.startServer(previous).catch((again: unknown) => this.deps.log.error({ err: errorMessage(again) }, 'metrics listener lost'));
+    }
+  }
+}
+
+/** Problems only the service checks (they need node-cron, which `status` should not load). */
+export function assertServiceConfig(loaded: LoadedConfig): void {
+  const problems = scheduleProblems(loaded.config.schedule.check);
+  if (problems.length > 0) throw new ConfigError(loaded.path, problems);
+}

@@ -1,0 +1,123 @@
+import { createTask, parse, validateDetailed, type ScheduledTask } from 'node-cron';
+
+/**
+ * Cron expressions, in node-cron's dialect (5 fields, or 6 with seconds; L, W,
+ * #, names). node-cron alone is imported here; it parses and matches. The
+ * daemon drives its own timer (see daemon.ts) because node-cron's runner
+ * sleeps up to a day in one timer and drops slots missed during a suspend.
+ */
+export interface CronSchedule {
+  readonly expression: string;
+  readonly timeZone: string | undefined;
+  /** First matching instant strictly after `after` (second precision). */
+  next(after: Date): Date;
+}
+
+/** Every problem with an expression, as node-cron reports them; empty when valid. */
+export function cronProblems(expression: string): string[] {
+  const result = validateDetailed(expression);
+  if (result.valid) return [];
+  return result.errors.map((e) => `${e.field}${e.value === undefined ? '' : ` "${e.value}"`}: ${e.message}`);
+}
+
+/** The search gives up after this many days: an expression like "0 0 30 2 *" never matches. */
+const MAX_DAYS = 366 * 5;
+
+export function cronSchedule(expression: string, timeZone: string | undefined): CronSchedule {
+  const fields = parse(expression);
+  const seconds = sortedNumbers(fields.second);
+  const minutes = sortedNumbers(fields.minute);
+  const hours = sortedNumbers(fields.hour);
+  const months = new Set(fields.month);
+  // A task that is never started: only its matcher is used (day-of-month and day-of-week rules, time zone).
+  let matcher: ScheduledTask | null = null;
+  const matches = (date: Date) => {
+    matcher ??= createTask(expression, () => undefined, { timezone: timeZone });
+    return matcher.match(date);
+  };
+  return {
+    expression,
+    timeZone,
+    next(after: Date): Date {
+      const base = Math.floor(after.getTime() / 1000) * 1000;
+      const start = localParts(new Date(base), timeZone);
+      let day = { year: start.year, month: start.month, day: start.day };
+      for (let i = 0; i < MAX_DAYS; i++, day = nextDay(day)) {
+        if (!months.has(day.month)) continue;
+        const first = i === 0 ? start : null;
+        for (const hour of hours) {
+          if (first && hour < first.hour) continue;
+          for (const minute of minutes) {
+            if (first && hour === first.hour && minute < first.minute) continue;
+            for (const second of seconds) {
+              const ts = localToUtc({ ...day, hour, minute, second }, timeZone);
+              if (ts > base && matches(new Date(ts))) return new Date(ts);
+            }
+          }
+        }
+      }
+      throw new Error(`the cron expression "${expression}" never matches`);
+    },
+  };
+}
+
+interface LocalTime {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+export function localParts(date: Date, timeZone: string | undefined): LocalTime {
+  const key = timeZone ?? '';
+  let f = formatters.get(key);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    });
+    formatters.set(key, f);
+  }
+  const parts = Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]));
+  return {
+    year: Number(parts.year),
+    month: Number(parts.month),
+    day: Number(parts.day),
+    hour: Number(parts.hour),
+    minute: Number(parts.minute),
+    second: Number(parts.second),
+  };
+}
+
+/** The UTC instant of a wall-clock time in a zone (in a DST gap: the instant one offset later). */
+export function localToUtc(t: LocalTime, timeZone: string | undefined): number {
+  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
+  let ts = wall - offsetAt(wall, timeZone);
+  // The offset at the guess may differ from the offset at the result (near a DST change): one correction.
+  ts = wall - offsetAt(ts, timeZone);
+  return ts;
+}
+
+function offsetAt(ts: number, timeZone: string | undefined): number {
+  const p = localParts(new Date(ts), timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ts / 1000) * 1000;
+}
+
+function nextDay(d: { year: number; month: number; day: number }): { year: number; month: number; day: number } {
+  const next = new Date(Date.UTC(d.year, d.month - 1, d.day + 1));
+  return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
+}
+
+function sortedNumbers(values: readonly number[]): number[] {
+  return [...new Set(values)].sort((a, b) => a - b);
+}

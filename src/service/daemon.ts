@@ -1,0 +1,273 @@
+import type { Clock } from '../core/clock.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import type { Outcome } from '../store/runs.js';
+import type { Store } from '../store/store.js';
+import { closeInterruptedRuns, closeOwnRuns, lastSuccess, loadFailureState, saveFailureState, saveNextCheck, saveSlot } from './daemon-state.js';
+import { afterCycle, NO_FAILURES, planNextCheck, type DueReason, type FailureState, type NextCheck, type RetryPolicy } from './plan.js';
+import type { CheckSchedule } from './schedule.js';
+import { silentNotifier, type ServiceNotifier } from './sd-notify.js';
+
+export type CycleTrigger = 'schedule' | 'startup';
+
+/** What a cycle reports back; the daemon needs only the outcome, metrics use the durations. */
+export interface CycleResult {
+  /** `locked`: another cycle held the lease, nothing ran. */
+  readonly outcome: Outcome | 'locked';
+  /** Time spent in fwconsole and with the portal, when the cycle measured it. */
+  readonly durations?: { readonly fwconsoleMs?: number; readonly portalMs?: number };
+}
+
+/**
+ * The work the daemon schedules, passed in: the daemon knows when, not what.
+ * `signal` aborts when the service is stopping and a job outlived the grace period;
+ * a cycle should then stop its fwconsole step and leave the store consistent.
+ */
+export interface DaemonJobs {
+  cycle(trigger: CycleTrigger, signal: AbortSignal): Promise<CycleResult>;
+  alerts?(signal: AbortSignal): Promise<void>;
+  housekeeping?(): Promise<void> | void;
+}
+
+export interface DaemonSettings {
+  readonly schedule: CheckSchedule;
+  readonly retry: RetryPolicy;
+  /** Alerts are evaluated after every check and at least this often. */
+  readonly alertsEveryMs: number;
+  readonly housekeepingEveryMs: number;
+  /** On stop, how long a running job may take before its fwconsole step is aborted. */
+  readonly stopGraceMs: number;
+}
+
+export interface DaemonDeps extends DaemonJobs {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly notifier?: ServiceNotifier;
+  /** Called after every cycle (null result: it threw), for metrics. */
+  readonly onCycle?: (result: CycleResult | null, ms: number) => void;
+}
+
+type JobKind = 'check' | 'alerts' | 'housekeeping';
+
+/** Never sleep longer than this: a suspend or a clock jump is noticed within 30 s. */
+const MAX_SLEEP_MS = 30_000;
+/** After the grace period and an abort, how long the job still gets to record what happened. */
+const ABORT_WAIT_MS = 4000;
+
+/**
+ * The timer loop of `run`. Pure decisions come from plan.ts; this class only
+ * wakes up, asks what is due, runs one job at a time and persists the result.
+ */
+export class Daemon {
+  private settings: DaemonSettings;
+  private failure: FailureState = NO_FAILURES;
+  private next: NextCheck | null = null;
+  private startupPending = true;
+  private nextAlertsAt = 0;
+  private nextHousekeepingAt = 0;
+  private busy: { kind: JobKind; done: Promise<void> } | null = null;
+  private timer: NodeJS.Timeout | undefined;
+  private watchdogTimer: NodeJS.Timeout | undefined;
+  private stopped: Promise<void> | null = null;
+  private readonly abort = new AbortController();
+  private readonly notifier: ServiceNotifier;
+
+  constructor(
+    private readonly deps: DaemonDeps,
+    settings: DaemonSettings,
+  ) {
+    this.settings = settings;
+    this.notifier = deps.notifier ?? silentNotifier;
+  }
+
+  /** The next check and why it is due; null before start(). */
+  get nextCheck(): NextCheck | null {
+    return this.next;
+  }
+
+  get schedule(): CheckSchedule {
+    return this.settings.schedule;
+  }
+
+  async start(): Promise<void> {
+    const { store, clock, log } = this.deps;
+    const now = clock.now();
+    const closed = store.guard((s) => closeInterruptedRuns(s, now));
+    if (closed.length > 0) log.warn({ runs: closed }, 'runs left unfinished by a stopped agent were marked interrupted');
+    this.failure = store.guard(loadFailureState);
+    store.guard((s) => saveSlot(s, this.settings.schedule.spec, this.settings.schedule.slot));
+    this.replan();
+    this.nextHousekeepingAt = now.getTime();
+    this.nextAlertsAt = now.getTime();
+    const interval = this.notifier.watchdogIntervalMs;
+    if (interval !== null) this.watchdogTimer = setInterval(() => void this.notifier.watchdog(), interval);
+    log.info({ schedule: this.settings.schedule.spec, slot: this.settings.schedule.slot }, 'daemon started');
+    await this.notifier.ready(this.describeNext());
+    this.tick();
+  }
+
+  /** New settings (SIGHUP): the next check is planned again; a running job is not disturbed. */
+  reload(settings: DaemonSettings): void {
+    this.settings = settings;
+    this.deps.store.guard((s) => saveSlot(s, settings.schedule.spec, settings.schedule.slot));
+    if (this.busy?.kind !== 'check') this.replan();
+    this.deps.log.info({ schedule: settings.schedule.spec, slot: settings.schedule.slot, next: this.next?.at.toISOString() }, 'configuration reloaded');
+    void this.notifier.status(this.describeNext());
+    this.arm();
+  }
+
+  /**
+   * Stops taking work, lets a running job finish (aborting its fwconsole step
+   * after the grace period), and closes this process's open runs as interrupted.
+   * Idempotent; resolves when the store may be closed.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { log, store, clock } = this.deps;
+    clearTimeout(this.timer);
+    clearInterval(this.watchdogTimer);
+    await this.notifier.stopping();
+    const busy = this.busy;
+    if (busy) {
+      log.info({ job: busy.kind }, 'stopping: waiting for the running job to finish');
+      if (!(await settlesWithin(busy.done, this.settings.stopGraceMs))) {
+        log.warn({ job: busy.kind, graceMs: this.settings.stopGraceMs }, 'stopping: the job did not finish in time; aborting its fwconsole step');
+        this.abort.abort();
+        if (!(await settlesWithin(busy.done, ABORT_WAIT_MS))) log.error({ job: busy.kind }, 'stopping: the job is still running; leaving it');
+      }
+    }
+    try {
+      const closed = store.guard((s) => closeOwnRuns(s, clock.now()));
+      if (closed.length > 0) log.warn({ runs: closed }, 'runs cut short by the stop were marked interrupted');
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'could not mark interrupted runs; the next start will');
+    }
+    log.info({}, 'daemon stopped');
+  }
+
+  private get stopping(): boolean {
+    return this.stopped !== null;
+  }
+
+  private replan(): void {
+    const { store, clock, log } = this.deps;
+    const next = planNextCheck({
+      schedule: this.settings.schedule,
+      failure: this.failure,
+      lastSuccess: store.guard(lastSuccess),
+      now: clock.now(),
+      startup: this.startupPending,
+    });
+    this.next = next;
+    store.guard((s) => saveNextCheck(s, next));
+    log.info({ at: next.at.toISOString(), reason: next.reason }, 'next check planned');
+  }
+
+  private tick(): void {
+    if (this.stopping) return;
+    try {
+      this.dispatch();
+    } catch (err) {
+      // A store that is locked or full must not kill the loop: log it and look again at the next wake-up.
+      this.deps.log.error({ err: errorMessage(err) }, 'scheduling failed; trying again shortly');
+    }
+    this.arm();
+  }
+
+  private dispatch(): void {
+    const now = this.deps.clock.now().getTime();
+    if (this.next === null) this.replan();
+    const next = this.next!;
+    if (this.busy) {
+      if (this.busy.kind === 'check' && now >= next.at.getTime()) {
+        this.deps.log.warn({ slot: next.at.toISOString() }, 'scheduled check skipped: the previous check is still running');
+        this.next = { at: this.settings.schedule.cron.next(new Date(now)), reason: 'schedule' };
+      }
+      return;
+    }
+    if (now >= next.at.getTime()) this.startJob('check', () => this.runCycle(next.reason));
+    else if (this.deps.housekeeping && now >= this.nextHousekeepingAt) this.startJob('housekeeping', () => this.runHousekeeping());
+    else if (this.deps.alerts && now >= this.nextAlertsAt) this.startJob('alerts', () => this.runAlerts());
+  }
+
+  private arm(): void {
+    if (this.stopping) return;
+    clearTimeout(this.timer);
+    const now = this.deps.clock.now().getTime();
+    const dues = [this.next?.at.getTime() ?? now + MAX_SLEEP_MS];
+    if (!this.busy) {
+      if (this.deps.housekeeping) dues.push(this.nextHousekeepingAt);
+      if (this.deps.alerts) dues.push(this.nextAlertsAt);
+    }
+    // While a job runs, its end wakes the loop; the timer only notices slots it overlaps.
+    const wait = Math.min(MAX_SLEEP_MS, Math.max(this.busy ? 1000 : 0, Math.min(...dues) - now));
+    this.timer = setTimeout(() => this.tick(), wait);
+  }
+
+  private startJob(kind: JobKind, job: () => Promise<void>): void {
+    const done = job()
+      .catch((err: unknown) => this.deps.log.error({ job: kind, err: errorMessage(err) }, 'job failed'))
+      .finally(() => {
+        this.busy = null;
+        this.tick();
+      });
+    this.busy = { kind, done };
+  }
+
+  private async runCycle(reason: DueReason): Promise<void> {
+    const { clock, log, store } = this.deps;
+    const trigger: CycleTrigger = reason === 'startup' ? 'startup' : 'schedule';
+    const started = performance.now();
+    this.next = { at: this.settings.schedule.cron.next(clock.now()), reason: 'schedule' };
+    log.info({ trigger, reason }, 'check starting');
+    let result: CycleResult | null = null;
+    try {
+      result = await this.deps.cycle(trigger, this.abort.signal);
+    } catch (err) {
+      log.error({ err: errorMessage(err) }, 'check failed with an internal error');
+    }
+    const ms = performance.now() - started;
+    this.deps.onCycle?.(result, ms);
+    if (this.abort.signal.aborted) return; // cut short by a stop: no backoff for that
+    this.failure = afterCycle(this.failure, result?.outcome ?? null, clock.now(), this.settings.retry);
+    store.guard((s) => saveFailureState(s, this.failure));
+    this.startupPending = false;
+    this.replan();
+    this.nextAlertsAt = clock.now().getTime();
+    const level = this.failure.failures > 0 ? 'warn' : 'info';
+    log[level](
+      { outcome: result?.outcome ?? 'error', ms: Math.round(ms), failures: this.failure.failures, next: this.next?.at.toISOString() },
+      this.failure.failures > 0 ? 'check did not succeed; retrying later' : 'check finished',
+    );
+    void this.notifier.status(`last check: ${result?.outcome ?? 'internal error'}; ${this.describeNext()}`);
+  }
+
+  private async runHousekeeping(): Promise<void> {
+    this.nextHousekeepingAt = this.deps.clock.now().getTime() + this.settings.housekeepingEveryMs;
+    await this.deps.housekeeping?.();
+  }
+
+  private async runAlerts(): Promise<void> {
+    this.nextAlertsAt = this.deps.clock.now().getTime() + this.settings.alertsEveryMs;
+    await this.deps.alerts?.(this.abort.signal);
+  }
+
+  private describeNext(): string {
+    return this.next ? `next check ${this.next.at.toISOString()} (${this.next.reason})` : 'no check planned';
+  }
+}
+
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(() => true),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}

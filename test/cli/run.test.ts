@@ -1,0 +1,167 @@
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.js';
+import { freePort, startAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { runCli } from '../helpers/cli.js';
+import { makeSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { useTmpDirs } from '../helpers/tmp.js';
+
+const tmp = useTmpDirs();
+const running: AgentProcess[] = [];
+
+afterEach(() => {
+  for (const agent of running.splice(0)) agent.child.kill('SIGKILL');
+});
+
+function sandbox(extra: Record<string, unknown> = {}): TestSandbox {
+  const sb = makeSandbox(join(tmp(), 'sb'));
+  const config = JSON.parse(readFileSync(sb.config, 'utf8')) as Record<string, unknown>;
+  writeFileSync(sb.config, JSON.stringify({ ...config, schedule: { check: '*/2 * * * * *' }, ...extra }, null, 2));
+  return sb;
+}
+
+function run(sb: TestSandbox): AgentProcess {
+  const agent = startAgent(['run', '--config', sb.config]);
+  running.push(agent);
+  return agent;
+}
+
+const finished = (l: Record<string, unknown>) => l.msg === 'check finished';
+
+describe('run (the daemon)', () => {
+  it('performs scheduled checks, serves /metrics and /healthz, and stops cleanly on SIGTERM', async () => {
+    const port = await freePort();
+    const sb = sandbox({ metrics: { listen: `127.0.0.1:${port}` } });
+    const agent = run(sb);
+
+    await agent.waitFor(finished);
+    const second = agent.lines.findIndex(finished) + 1;
+    await agent.waitFor(finished, 10_000, second);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    const started = Date.now();
+    agent.child.kill('SIGTERM');
+    const code = await agent.exited();
+
+    expect(code, agent.stderr()).toBe(0);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(metrics).toMatch(/^pbx_agent_runs_total\{outcome="up-to-date"\} [2-9]\d*$/m);
+    expect(metrics).toMatch(/^pbx_agent_expiry_timestamp_seconds\{deployment="63198234567",host="local",item="license:broadcast",kind="module-license"\} \d{10}$/m);
+    expect(metrics).not.toMatch(/item="license:endpoint"/);
+    expect(health.status).toBe(200);
+    expect(await health.text()).toMatch(/^ok: last successful check/);
+    const store = Store.open(sb.store, { readonly: true });
+    expect(store.integrityCheck()).toEqual(['ok']);
+    expect(store.runs.unfinished()).toEqual([]);
+    expect(store.runs.last()?.trigger).toBe('schedule');
+    store.close();
+  });
+
+  it('refuses an invalid configuration with exit 78, every problem listed, before doing anything', async () => {
+    const sb = sandbox({ schedule: { check: '61 3 * * *' }, metrics: { listen: '0.0.0.0:9468' } });
+    const store = join(sb.dir, 'elsewhere.db');
+    const config = JSON.parse(readFileSync(sb.config, 'utf8')) as Record<string, unknown>;
+    writeFileSync(sb.config, JSON.stringify({ ...config, store: { path: store } }));
+
+    const result = await runCli(['run', '--config', sb.config]);
+    const cron = await runCli(['run', '--config', writeConfig(sb, { schedule: { check: '61 3 * * *' }, metrics: {}, store: { path: store } })]);
+
+    expect(result.code).toBe(78);
+    expect(result.stderr).toContain('metrics.listen: 0.0.0.0 is not a loopback address');
+    expect(cron.code).toBe(78);
+    expect(cron.stderr).toContain('schedule.check: minute "61"');
+    expect(existsSync(store)).toBe(false);
+  });
+
+  it('on SIGHUP with an invalid configuration keeps running on the old one and logs every problem', async () => {
+    const sb = sandbox();
+    const agent = run(sb);
+    await agent.waitFor(finished);
+    const good = readFileSync(sb.config, 'utf8');
+
+    writeFileSync(sb.config, JSON.stringify({ ...JSON.parse(good), schedule: { check: 'every minute' }, pbx: { tty: 'yes' } }));
+    agent.child.kill('SIGHUP');
+    const refused = await agent.waitFor((l) => l.msg === 'configuration not reloaded: keeping the one in use');
+    const after = agent.lines.indexOf(refused);
+    await agent.waitFor(finished, 10_000, after);
+    writeFileSync(sb.config, good);
+    agent.child.kill('SIGHUP');
+    await agent.waitFor((l) => l.msg === 'configuration reloaded', 10_000, after);
+    agent.child.kill('SIGTERM');
+
+    expect(await agent.exited()).toBe(0);
+    const problems = agent.lines.filter((l) => l.msg === 'configuration problem').map((l) => l.problem);
+    expect(problems).toHaveLength(2);
+    expect(problems.join('\n')).toMatch(/schedule\.check: must be a daily window/);
+    expect(problems.join('\n')).toMatch(/pbx\.tty/);
+  });
+
+  it('exits 1 naming the address when the metrics port is taken', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    const sb = sandbox({ metrics: { listen: `127.0.0.1:${port}` } });
+
+    const result = await runCli(['run', '--config', sb.config]);
+    blocker.close();
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`cannot serve metrics on 127.0.0.1:${port}: the address is already in use`);
+  });
+
+  it('exits 1 saying so when another process holds the store locked', async () => {
+    const sb = sandbox();
+    Store.open(sb.store).close();
+    const locker = spawn(process.execPath, [
+      '-e',
+      `const D=require('better-sqlite3');const d=new D(${JSON.stringify(sb.store)});d.exec('BEGIN EXCLUSIVE');d.exec("INSERT INTO meta VALUES ('lock','1')");console.log('locked');setTimeout(()=>{},60000)`,
+    ]);
+    await new Promise((resolve) => locker.stdout.once('data', resolve));
+
+    const result = await runCli(['run', '--config', sb.config]);
+    locker.kill('SIGKILL');
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/the store .* is locked by another process/);
+  });
+
+  it('SIGTERM while fwconsole hangs: exits within 15 s with the store consistent; after kill -9 the next start marks the run interrupted', async () => {
+    const sb = sandbox();
+    sb.edit((s) => {
+      s.pbx.faults['sa info'] = 'hang';
+    });
+    const agent = run(sb);
+    await agent.waitFor((l) => l.msg === 'check starting');
+
+    const started = Date.now();
+    agent.child.kill('SIGTERM');
+    const code = await agent.exited();
+    const stopMs = Date.now() - started;
+    const crashed = run(sb);
+    await crashed.waitFor((l) => l.msg === 'check starting');
+    crashed.child.kill('SIGKILL');
+    await crashed.exited();
+    const restarted = run(sb);
+    const recovered = await restarted.waitFor((l) => l.msg === 'runs left unfinished by a stopped agent were marked interrupted');
+    restarted.child.kill('SIGTERM');
+    await restarted.exited();
+
+    expect(code).toBe(0);
+    expect(stopMs).toBeLessThan(15_000);
+    const store = Store.open(sb.store, { readonly: true });
+    const runs = store.runs.list();
+    expect(store.integrityCheck()).toEqual(['ok']);
+    expect(runs.find((r) => r.id === (recovered.runs as number[])[0])?.outcome).toBe('interrupted');
+    expect(runs.filter((r) => r.command === 'run').every((r) => r.endedAt !== null)).toBe(true);
+    store.close();
+  }, 60_000);
+});
+
+function writeConfig(sb: TestSandbox, extra: Record<string, unknown>): string {
+  const file = join(sb.dir, 'other.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(sb.config, 'utf8')), ...extra }));
+  return file;
+}
