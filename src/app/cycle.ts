@@ -258,11 +258,13 @@ class Cycle {
       interruptedRuns: this.interruptedRuns,
       error,
     };
+    // Stopped by the service (SIGTERM): whatever step was cut short, the run did not finish its work.
+    const stopped = this.options.signal?.aborted === true;
     this.deps.store.guard((s) =>
       s.runs.finish(this.runId, {
-        outcome,
+        outcome: stopped ? 'interrupted' : outcome,
         at: this.deps.clock.now().toISOString(),
-        error: error?.message ?? null,
+        error: stopped ? `stopped by the service before it finished${error ? ` (${error.message})` : ''}` : (error?.message ?? null),
         deploymentId: result.deploymentId,
         details: {
           planned,

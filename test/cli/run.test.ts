@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Store } from '../../src/store/store.js';
 import { freePort, startAgent, type AgentProcess } from '../helpers/agent-process.js';
+import { recordPurchase } from '../../src/sandbox/portal-side.js';
 import { runCli } from '../helpers/cli.js';
+import { cycleWorld, editConfig } from '../helpers/cycle.js';
 import { makeSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
@@ -157,6 +159,39 @@ describe('run (the daemon)', () => {
     expect(runs.find((r) => r.id === (recovered.runs as number[])[0])?.outcome).toBe('interrupted');
     expect(runs.filter((r) => r.command === 'run').every((r) => r.endedAt !== null)).toBe(true);
     store.close();
+  }, 60_000);
+
+  it('SIGTERM in the middle of an apply: exits within 15 s, the run is interrupted, the next start recovers', async () => {
+    const world = await cycleWorld(join(tmp(), 'w'));
+    world.store.close();
+    editConfig(world.sandbox.config, (c) => void (c.schedule = { check: '*/2 * * * * *' }));
+    recordPurchase(world.sandbox.dir, { module: 'broadcast', until: '2027-12-31' });
+    world.sandbox.edit((s) => {
+      s.pbx.faults['sa activate'] = 'slow';
+      s.pbx.slowSeconds = 60;
+    });
+    const agent = startAgent(['run', '--config', world.sandbox.config]);
+    running.push(agent);
+    await agent.waitFor((l) => l.msg === 'applying renewals', 30_000);
+
+    const started = Date.now();
+    agent.child.kill('SIGTERM');
+    const code = await agent.exited();
+    const stopMs = Date.now() - started;
+    world.sandbox.edit((s) => void delete s.pbx.faults['sa activate']);
+    const next = await runCli(['check', '--json', '--config', world.sandbox.config]);
+
+    expect(code, agent.stderr()).toBe(0);
+    expect(stopMs).toBeLessThan(15_000);
+    const store = Store.open(world.sandbox.store, { readonly: true });
+    expect(store.integrityCheck()).toEqual(['ok']);
+    const daemonRun = store.runs.list().find((r) => r.command === 'run');
+    expect(daemonRun).toMatchObject({ outcome: 'interrupted', error: expect.stringMatching(/^stopped by the service before it finished/) });
+    store.close();
+    expect(['applied', 'up-to-date']).toContain(JSON.parse(next.stdout).outcome);
+    expect(JSON.parse((await runCli(['status', '--json', '--config', world.sandbox.config])).stdout).deployments[0].items).toContainEqual(
+      expect.objectContaining({ item: 'license:broadcast', expiry: '2027-12-31' }),
+    );
   }, 60_000);
 });
 
