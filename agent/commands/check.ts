@@ -2,6 +2,7 @@ import { runCycle } from '../../src/app/cycle.js';
 import { Store } from '../../src/store/store.js';
 import { renderCycle } from '../../src/ui/cycle-view.js';
 import { startAlerts } from '../alerting.js';
+import { rememberConfig } from '../remembered-config.js';
 import { exitForOutcome } from '../exit-codes.js';
 import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
 import { localCycle } from '../wiring.js';
@@ -15,6 +16,7 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
   const { config } = loaded;
   const store = Store.open(config.store.path);
   try {
+    rememberConfig(store, loaded);
     // Built first: a broken channel is a configuration error (78) before anything runs. A dry run sends nothing.
     const alerts = options.dryRun ? null : await startAlerts(loaded, store, log);
     const cycle = localCycle(config, loaded.path, store, log);

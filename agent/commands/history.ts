@@ -1,12 +1,12 @@
-import { existsSync } from 'node:fs';
 import { readHistory, timeline } from '../../src/app/history.js';
 import { isCalendarDate } from '../../src/core/expiry.js';
 import { MODULE_KEY } from '../../src/core/items.js';
 import { UsageError } from '../../src/errors.js';
-import { Store } from '../../src/store/store.js';
 import { renderHistory } from '../../src/ui/history-view.js';
 import { EXIT } from '../exit-codes.js';
-import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
+import { print, printJson } from '../output.js';
+import { openForReading } from '../read-runtime.js';
+import type { GlobalOptions } from '../runtime.js';
 
 export interface HistoryOptions extends GlobalOptions {
   readonly module?: string;
@@ -22,11 +22,9 @@ export async function historyCommand(options: HistoryOptions): Promise<number> {
   }
   const limit = options.limit === undefined ? undefined : Number(options.limit);
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive number`, 'For example --limit 50.');
-  const { loaded, tty } = startRuntime(options);
-  const path = loaded.config.store.path;
+  const { store, tty } = await openForReading(options);
   let history = { changes: [], runs: [] } as ReturnType<typeof readHistory>;
-  if (existsSync(path)) {
-    const store = Store.open(path, { readonly: true });
+  if (store) {
     try {
       history = readHistory(store, { deploymentId: options.deployment, moduleKey: options.module, since: options.since, limit });
     } finally {

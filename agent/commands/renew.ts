@@ -7,6 +7,7 @@ import { renderRenew } from '../../src/ui/renew-view.js';
 import { exitForOutcome } from '../exit-codes.js';
 import { startAlerts } from '../alerting.js';
 import { confirm } from '../prompt.js';
+import { rememberConfig } from '../remembered-config.js';
 import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
 import { localCycle } from '../wiring.js';
 
@@ -31,6 +32,7 @@ export async function renewCommand(options: RenewOptions): Promise<number> {
     store.close();
     throw err;
   });
+  rememberConfig(store, loaded);
   const cycle = localCycle(config, loaded.path, store, log);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
   try {

@@ -11,6 +11,7 @@ import type { DaemonJobs } from '../../src/service/daemon.js';
 import { serviceNotifier } from '../../src/service/sd-notify.js';
 import { Store } from '../../src/store/store.js';
 import { startAlerts } from '../alerting.js';
+import { rememberConfig } from '../remembered-config.js';
 import { EXIT } from '../exit-codes.js';
 import { startRuntime, type GlobalOptions } from '../runtime.js';
 import { localCycle } from '../wiring.js';
@@ -90,6 +91,7 @@ function jobs(context: JobContext, store: Store, log: Logger): DaemonJobs {
   return {
     cycle: async (trigger, signal) => {
       const loaded = context.loaded();
+      rememberConfig(store, loaded);
       let fwconsoleMs = 0;
       const shell = new ObservedShell(new LocalShell(), {
         signal,

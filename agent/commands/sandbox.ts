@@ -4,7 +4,7 @@ import { startPortalServer } from '../../src/sandbox/portal-server.js';
 import { FwconsoleFault } from '../../src/sandbox/state.js';
 import { UsageError } from '../../src/errors.js';
 import { EXIT } from '../exit-codes.js';
-import { print } from '../runtime.js';
+import { print } from '../output.js';
 import { checkCommand } from './check.js';
 
 export async function sandboxInitCommand(dir: string, options: { force?: boolean; deploymentId?: string }): Promise<number> {

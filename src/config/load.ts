@@ -1,44 +1,24 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { agentVersion } from '../version.js';
+import { configDigest, readConfigText } from './config-file.js';
 import { resolveAlertPaths } from './alerts-schema.js';
 import { AgentConfig } from './schema.js';
 
-export const DEFAULT_CONFIG_PATH = '/etc/pbx-activation-agent/config.json';
-export const CONFIG_ENV = 'PBX_AGENT_CONFIG';
+export { CONFIG_ENV, DEFAULT_CONFIG_PATH, resolveConfigPath } from './config-file.js';
 
 export interface LoadedConfig {
   readonly path: string;
   readonly config: AgentConfig;
+  /** The text's digest (see configDigest), so a later read-only command can reuse this validation. */
+  readonly digest: string;
 }
 
-/** `--config FILE`, else `$PBX_AGENT_CONFIG`, else the system path. */
-export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(flag ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_PATH));
-}
-
+/** Reads and validates the configuration; every problem is listed in one ConfigError (exit 78). */
 export function loadConfig(path: string): LoadedConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'the file does not exist'
-        : code === 'EACCES'
-          ? 'the file is not readable by this user'
-          : `the file cannot be read (${code ?? String(err)})`;
-    throw new ConfigError(
-      path,
-      [problem],
-      code === 'ENOENT'
-        ? `Create it (a minimal example is in the README under "Configuration"), or pass --config FILE / set ${CONFIG_ENV}.`
-        : `Make it readable by the agent's user, or pass --config FILE.`,
-    );
-  }
-  return { path, config: parseConfig(text, path) };
+  const text = readConfigText(path);
+  return { path, config: parseConfig(text, path), digest: configDigest(text, agentVersion()) };
 }
 
 /** Validates a config text; relative paths in it are taken relative to the file's directory. */

@@ -1,4 +1,8 @@
-import { pino, type DestinationStream, type Logger as PinoLogger } from 'pino';
+import { createRequire } from 'node:module';
+import type { DestinationStream, Logger as PinoLogger, pino as PinoFactory } from 'pino';
+
+/** pino is loaded on the first record that passes the level: a quiet `status` never pays for it. */
+const loadPino = (): typeof PinoFactory => (createRequire(import.meta.url)('pino') as { pino: typeof PinoFactory }).pino;
 
 /** The logging port the rest of the code sees; pino is imported here only. */
 export interface Logger {
@@ -41,7 +45,15 @@ const SECRET_FIELDS = [
 ];
 export const REDACT_PATHS = SECRET_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]);
 
+const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
 export function createLogger(options: LoggerOptions): Logger {
+  let root: PinoLogger | null = null;
+  return deferred(() => (root ??= buildPino(options)), LEVEL_VALUES[options.level]);
+}
+
+function buildPino(options: LoggerOptions): PinoLogger {
+  const pino = loadPino();
   const fd = options.stream === 'stdout' ? 1 : 2;
   const base = {
     level: options.level,
@@ -50,13 +62,33 @@ export function createLogger(options: LoggerOptions): Logger {
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
   };
-  if (options.destination) return pino(base, options.destination) as PinoLogger;
-  if (options.pretty) return pino(base, prettyStream(fd));
+  if (options.destination) return pino(base, options.destination);
+  if (options.pretty) return pino(base, prettyStream(pino, fd));
   return pino(base, pino.destination({ fd, sync: true }));
 }
 
+/** A Logger that creates its pino instance (and child instances) only when a record passes the level. */
+function deferred(get: () => PinoLogger, minimum: number): Logger {
+  const at =
+    (level: 'trace' | 'debug' | 'info' | 'warn' | 'error', value: number) =>
+    (obj: object, msg: string): void => {
+      if (value >= minimum) get()[level](obj, msg);
+    };
+  return {
+    trace: at('trace', 10),
+    debug: at('debug', 20),
+    info: at('info', 30),
+    warn: at('warn', 40),
+    error: at('error', 50),
+    child(bindings: object): Logger {
+      let child: PinoLogger | null = null;
+      return deferred(() => (child ??= get().child(bindings)), minimum);
+    },
+  };
+}
+
 /** One readable line per record, for terminals; the JSON form is for machines. */
-function prettyStream(fd: number): DestinationStream {
+function prettyStream(pino: typeof PinoFactory, fd: number): DestinationStream {
   const out = pino.destination({ fd, sync: true });
   const colour = process.env.NO_COLOR === undefined;
   const paint: Record<string, string> = { trace: '90', debug: '36', info: '32', warn: '33', error: '31', fatal: '35' };

@@ -140,6 +140,33 @@ describe('bad configuration (exit 78, every problem listed)', () => {
   });
 });
 
+describe('status reuses a validation kept in the store only for the same config text', () => {
+  it('a config edited into an invalid one is refused (78), not served from the kept validation', async () => {
+    const { config } = await sandbox();
+    const ok = await runCli(['status', '--config', config]);
+    const cfg = JSON.parse(readFileSync(config, 'utf8'));
+    cfg.pbx.tty = 'sometimes';
+    writeFileSync(config, JSON.stringify(cfg));
+
+    const edited = await runCli(['status', '--config', config]);
+
+    expect(ok.code).toBe(0);
+    expect(edited.code).toBe(78);
+    expect(edited.stderr).toMatch(/- pbx\.tty: /);
+  });
+
+  it('a valid edit takes effect at once (timeZone moves "today")', async () => {
+    const { config } = await sandbox();
+    const cfg = JSON.parse(readFileSync(config, 'utf8'));
+    cfg.timeZone = 'Pacific/Kiritimati';
+    writeFileSync(config, JSON.stringify(cfg));
+
+    const status = JSON.parse((await runCli(['status', '--json', '--config', config])).stdout);
+
+    expect(status.today).toBe(calendarDate(new Date(), 'Pacific/Kiritimati'));
+  });
+});
+
 describe('bad PBX and store (clear message, right exit code, nothing lost)', () => {
   it.each([
     ['fwconsole missing', (dir: string) => rmSync(join(dir, 'bin', 'fwconsole')), /fwconsole not found at/],

@@ -1,0 +1,33 @@
+import { AgentError, ConfigError, LeaseHeldError, StoreError, UsageError } from '../src/errors.js';
+import { EXIT } from './exit-codes.js';
+
+/** Writing results and errors: kept free of heavy imports so every command can use it. */
+export function print(text: string): void {
+  process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Prints an error the way operators read it: what happened, then what to do. Returns the exit code. */
+export function reportError(err: unknown): number {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`error: ${err.message}\n${err.hint}\n`);
+    return EXIT.config;
+  }
+  if (err instanceof LeaseHeldError) {
+    process.stderr.write(`error: ${err.message}\n${err.hint}\n`);
+    return EXIT.locked;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n${err.hint}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof StoreError || err instanceof AgentError) {
+    process.stderr.write(`error: ${err.message}\n${err.hint}\n`);
+    return EXIT.internal;
+  }
+  process.stderr.write(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\nPlease report this with the command you ran.\n`);
+  return EXIT.internal;
+}

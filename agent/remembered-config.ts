@@ -1,0 +1,26 @@
+import type { LoadedConfig } from '../src/config/load.js';
+import type { AgentConfig } from '../src/config/schema.js';
+import type { Store } from '../src/store/store.js';
+
+/**
+ * A validated configuration kept in the store with the digest of its text.
+ * Commands that write the store keep it current; `status` and `history` then
+ * reuse it when the file is unchanged, instead of loading the validator.
+ */
+const KEY = 'validated_config';
+
+export function rememberConfig(store: Store, loaded: LoadedConfig): void {
+  const value = JSON.stringify({ digest: loaded.digest, config: loaded.config });
+  if (store.getMeta(KEY) !== value) store.guard((s) => s.setMeta(KEY, value));
+}
+
+export function rememberedConfig(store: Store, digest: string): AgentConfig | null {
+  const value = store.getMeta(KEY);
+  if (value === null) return null;
+  try {
+    const kept = JSON.parse(value) as { digest?: unknown; config?: AgentConfig };
+    return kept.digest === digest && kept.config ? kept.config : null;
+  } catch {
+    return null;
+  }
+}

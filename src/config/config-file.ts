@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { ConfigError } from '../errors.js';
+
+/**
+ * Finding and reading the configuration file, without validating it (that
+ * is load.ts, with zod). Kept apart so fast read-only commands can reuse a
+ * validation done earlier instead of loading the validator.
+ */
+export const DEFAULT_CONFIG_PATH = '/etc/pbx-activation-agent/config.json';
+export const CONFIG_ENV = 'PBX_AGENT_CONFIG';
+export const DEFAULT_STORE_PATH = '/var/lib/pbx-activation-agent/agent.db';
+
+/** `--config FILE`, else `$PBX_AGENT_CONFIG`, else the system path. */
+export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return resolve(flag ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_PATH));
+}
+
+export function readConfigText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const problem =
+      code === 'ENOENT'
+        ? 'the file does not exist'
+        : code === 'EACCES'
+          ? 'the file is not readable by this user'
+          : `the file cannot be read (${code ?? String(err)})`;
+    throw new ConfigError(
+      path,
+      [problem],
+      code === 'ENOENT'
+        ? `Create it (a minimal example is in the README under "Configuration"), or pass --config FILE / set ${CONFIG_ENV}.`
+        : `Make it readable by the agent's user, or pass --config FILE.`,
+    );
+  }
+}
+
+/** Identifies a config text as validated by one agent version (a new version validates afresh). */
+export function configDigest(text: string, agentVersion: string): string {
+  return createHash('sha256').update(agentVersion).update('\0').update(text).digest('hex');
+}
+
+/**
+ * Where the store is, read from the raw text without validating it; null when
+ * the text is not a JSON object. Only used to find a validation kept in the store.
+ */
+export function storePathHint(text: string, configPath: string): string | null {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return null;
+  const store = (data as { store?: { path?: unknown } }).store;
+  const path = typeof store?.path === 'string' && store.path !== '' ? store.path : DEFAULT_STORE_PATH;
+  return isAbsolute(path) ? path : resolve(dirname(configPath), path);
+}
