@@ -92,7 +92,7 @@ function inlineSecretProblems(data: unknown, path: string[] = []): string[] {
   return problems;
 }
 
-function jsonProblem(text: string, err: Error): string {
+export function jsonProblem(text: string, err: Error): string {
   const at = /position (\d+)/.exec(err.message);
   if (!at) return `not valid JSON: ${err.message}`;
   const offset = Number(at[1]);
@@ -110,5 +110,6 @@ function resolvePaths(config: AgentConfig, base: string): AgentConfig {
     ...config,
     store: { ...config.store, path: abs(config.store.path) },
     pbx: { ...config.pbx, fwconsole, schmoozeDir: abs(config.pbx.schmoozeDir) },
+    fleet: { ...config.fleet, inventory: abs(config.fleet.inventory) },
   };
 }

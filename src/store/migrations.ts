@@ -79,4 +79,8 @@ export const MIGRATIONS: readonly string[] = [
     value  TEXT NOT NULL
   );
   `,
+  // 2: fleet status asks for the newest run of every host.
+  `
+  CREATE INDEX runs_by_host ON runs (host);
+  `,
 ];

@@ -1,0 +1,102 @@
+import { resolve } from 'node:path';
+import { makeRawSaver } from '../../src/app/raw-capture.js';
+import { systemClock } from '../../src/core/clock.js';
+import { parseDuration } from '../../src/core/duration.js';
+import { UsageError } from '../../src/errors.js';
+import { readCredentials } from '../../src/fleet/credentials.js';
+import { loadInventory, selectHosts } from '../../src/fleet/inventory.js';
+import { readCycle, type FleetCycleRequest } from '../../src/fleet/read-cycle.js';
+import { runFleet } from '../../src/fleet/run-fleet.js';
+import { SshShell } from '../../src/pbx/ssh-shell.js';
+import { Store } from '../../src/store/store.js';
+import { progressLine, renderFleetReport } from '../../src/ui/fleet-view.js';
+import { EXIT, exitForOutcome } from '../exit-codes.js';
+import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
+
+export interface FleetOptions extends GlobalOptions {
+  /** `fleet --inventory FILE`; default: fleet.inventory from the config. */
+  readonly inventory?: string;
+}
+
+export interface FleetCheckOptions extends FleetOptions {
+  readonly hosts?: string;
+  readonly concurrency?: number;
+  readonly dryRun?: boolean;
+}
+
+export interface FleetRenewOptions extends FleetOptions {
+  readonly wait?: string;
+}
+
+interface FleetPlan {
+  readonly names: readonly string[] | undefined;
+  readonly concurrency?: number | undefined;
+  readonly jitterMs?: number;
+  readonly request: FleetCycleRequest;
+}
+
+export function inventoryPath(options: FleetOptions, configured: string): string {
+  return options.inventory === undefined ? configured : resolve(options.inventory);
+}
+
+export async function fleetCheckCommand(options: FleetCheckOptions): Promise<number> {
+  const names = options.hosts?.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const dryRun = options.dryRun ?? false;
+  return runFleetCommand(options, {
+    names,
+    concurrency: options.concurrency,
+    request: { trigger: 'fleet', command: dryRun ? 'fleet check --dry-run' : 'fleet check', dryRun, waitMs: null },
+  });
+}
+
+/** The cycle for one host, started by hand after a purchase; `--wait` is handed to the cycle. */
+export async function fleetRenewCommand(host: string, options: FleetRenewOptions): Promise<number> {
+  const waitMs = options.wait === undefined ? null : parseDuration(options.wait);
+  if (waitMs === null && options.wait !== undefined) {
+    throw new UsageError(`--wait ${options.wait} is not a duration`, 'Use e.g. 90s, 10m, 2h.');
+  }
+  return runFleetCommand(options, {
+    names: [host],
+    concurrency: 1,
+    jitterMs: 0,
+    request: { trigger: 'manual', command: 'fleet renew', dryRun: false, waitMs },
+  });
+}
+
+async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<number> {
+  const { loaded, log, tty } = startRuntime(options);
+  const { config } = loaded;
+  const inventory = loadInventory(inventoryPath(options, config.fleet.inventory));
+  const hosts = selectHosts(inventory, plan.names);
+  const credentials = readCredentials(inventory, hosts);
+  const store = Store.open(config.store.path);
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const ssh = {
+    connectTimeoutMs: config.fleet.connectTimeout,
+    keepaliveIntervalMs: config.fleet.keepaliveInterval,
+    keepaliveCountMax: config.fleet.keepaliveCountMax,
+  };
+  try {
+    const report = await runFleet({
+      hosts,
+      concurrency: plan.concurrency ?? config.fleet.concurrency,
+      jitterMs: plan.jitterMs ?? config.fleet.jitter,
+      hostTimeoutMs: config.fleet.hostTimeout,
+      openShell: (host) => new SshShell(host, credentials.get(host.name)!, ssh, log),
+      cycle: readCycle({ store, clock: systemClock, log, saveRaw: makeRawSaver(config.store.path, () => systemClock.now()) }, plan.request),
+      signal: interrupt.signal,
+      log,
+      onHostDone: !options.json && process.stderr.isTTY ? (r, done, total) => process.stderr.write(`${progressLine(r, done, total)}\n`) : undefined,
+    });
+    if (options.json) printJson(report);
+    else print(renderFleetReport(report, tty));
+    return report.worst === null ? EXIT.ok : exitForOutcome(report.worst);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    store.close();
+  }
+}

@@ -1,0 +1,367 @@
+import ssh2, { type ClientChannel, type ParsedKey, type SFTPWrapper } from 'ssh2';
+import { AgentError, errorMessage, PbxError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { OutputBuffer } from '../process/run-process.js';
+import { fingerprint, keyType } from './host-key.js';
+import { PLAIN_ARG, quoteArgv, type ExecOptions, type ExecResult, type PbxShell } from './shell.js';
+import {
+  changedHostKey,
+  connectFailure,
+  lostConnection,
+  unknownHostKey,
+  where,
+  type PresentedKey,
+  type SshCredentials,
+  type SshOptions,
+  type SshTarget,
+} from './ssh-target.js';
+
+/** After SIGTERM, how long the remote command gets before SIGKILL. */
+const KILL_GRACE_MS = 2000;
+/** How long after the remote timeout(1) should have acted the client steps in itself. */
+const BACKSTOP_MARGIN_MS = 3000;
+const CLOSE_WAIT_MS = 2000;
+const DEFAULT_FILE_TIMEOUT_MS = 30_000;
+/** A wide terminal so fwconsole tables are not wrapped; `dumb` keeps colour codes away. */
+const PTY = { term: 'dumb', cols: 200, rows: 50 };
+/** SFTP status code for a missing file or directory. */
+const NO_SUCH_FILE = 2;
+// ssh2 is CommonJS: its named exports are reached through the default export under ESM.
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
+
+type Settle = (failure: PbxError) => void;
+
+/**
+ * The PBX shell over SSH (the only module that imports ssh2). One connection
+ * per shell, opened on first use and reused by every command and file read of
+ * a cycle; the host key must match the pinned fingerprint before anything is sent.
+ */
+export class SshShell implements PbxShell {
+  readonly description: string;
+  private client: Client | null = null;
+  private connecting: Promise<Client> | null = null;
+  private sftpSession: Promise<SFTPWrapper> | null = null;
+  private ended = false;
+  private closed = false;
+  private lost: PbxError | null = null;
+  /** Operations in flight, failed at once when the connection goes away. */
+  private readonly pending = new Set<Settle>();
+
+  constructor(
+    private readonly target: SshTarget,
+    private readonly credentials: SshCredentials,
+    private readonly options: SshOptions,
+    private readonly log: Logger,
+  ) {
+    this.description = `ssh ${target.user}@${target.address}:${target.port}`;
+  }
+
+  async exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const inner = options.sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
+    // The exec request is one string for the remote login shell, whatever shell that is:
+    // only words that mean the same to every shell are sent.
+    const unsafe = inner.find((a) => !PLAIN_ARG.test(a));
+    if (unsafe !== undefined) {
+      throw new AgentError(
+        `refusing to send the argument "${unsafe.slice(0, 60)}" to ${this.target.name} over SSH`,
+        'Remote commands may only contain letters, digits and /._,:=@%+- ; check pbx.fwconsole and the deployment id for this host.',
+      );
+    }
+    if (options.signal?.aborted) return notRun(inner);
+    const client = await this.connection();
+    return this.run(client, inner, options);
+  }
+
+  async readFile(path: string): Promise<string | null> {
+    const data = await this.fileOp<Buffer>(`read ${path}`, (sftp, done) => sftp.readFile(path, done));
+    return data === null ? null : data.toString('utf8');
+  }
+
+  async listDir(path: string): Promise<string[] | null> {
+    const list = await this.fileOp<Array<{ filename: string }>>(`list ${path}`, (sftp, done) => sftp.readdir(path, done));
+    return list === null ? null : list.map((e) => e.filename).filter((n) => n !== '.' && n !== '..');
+  }
+
+  /** Ends the connection (idempotent); commands still running are failed. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.fail(this.closedError());
+    const client = this.client;
+    if (!client || this.ended) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        client.destroy();
+        resolve();
+      }, CLOSE_WAIT_MS);
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      client.end();
+    });
+  }
+
+  private connection(): Promise<Client> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (this.lost) return Promise.reject(this.lost);
+    if (!this.connecting) {
+      this.connecting = this.connect();
+      // Failures reach whoever awaits the connection; this keeps Node from calling them unhandled.
+      this.connecting.catch(() => {});
+    }
+    return this.connecting;
+  }
+
+  private connect(): Promise<Client> {
+    const { target, options } = this;
+    return new Promise((resolve, reject) => {
+      const client = new Client();
+      this.client = client;
+      let presented: PresentedKey | null = null;
+      let tcpConnected = false;
+      let ready = false;
+      const failWith = (failure: PbxError) => {
+        if (!ready) reject(failure);
+        this.fail(failure);
+      };
+      client.on('connect', () => (tcpConnected = true));
+      client.on('ready', () => {
+        ready = true;
+        this.log.debug({ host: target.name }, 'SSH connection ready');
+        resolve(client);
+      });
+      client.on('error', (err: Error & { level?: string; code?: string }) => {
+        if (presented && presented.fingerprint !== target.hostKey) {
+          failWith(target.hostKey === null ? unknownHostKey(target, presented) : changedHostKey(target, presented));
+        } else if (ready) {
+          failWith(lostConnection(target, err.message));
+        } else {
+          const context = { tcpConnected, timeoutMs: options.connectTimeoutMs, keyFingerprint: safeKeyFingerprint(this.credentials) };
+          failWith(connectFailure(target, err, context));
+        }
+      });
+      client.on('close', () => {
+        this.ended = true;
+        failWith(this.closed ? this.closedError() : lostConnection(target, 'the host closed it'));
+      });
+      try {
+        client.connect({
+          host: target.address,
+          port: target.port,
+          username: target.user,
+          privateKey: this.credentials.privateKey,
+          ...(this.credentials.passphrase === undefined ? {} : { passphrase: this.credentials.passphrase }),
+          readyTimeout: options.connectTimeoutMs,
+          keepaliveInterval: options.keepaliveIntervalMs,
+          keepaliveCountMax: options.keepaliveCountMax,
+          tryKeyboard: false,
+          hostVerifier: (key: Buffer) => {
+            presented = presentedKey(key);
+            return presented.fingerprint === target.hostKey;
+          },
+        });
+      } catch (err) {
+        // ssh2 parses the private key before it opens a socket.
+        failWith(new PbxError(`cannot use the private key for ${where(target)}: ${errorMessage(err)}`, 'Check privateKeyFile and passphraseFile for this host in the inventory.', 'ssh-auth'));
+      }
+    });
+  }
+
+  private run(client: Client, inner: readonly string[], options: ExecOptions): Promise<ExecResult> {
+    const argv = remoteArgv(inner, options);
+    const started = performance.now();
+    const stdout = new OutputBuffer();
+    const stderr = new OutputBuffer();
+    return new Promise((resolve, reject) => {
+      let channel: ClientChannel | null = null;
+      let timedOut = false;
+      let aborted = false;
+      let settled = false;
+      let exitCode: number | null = null;
+      let signal: string | null = null;
+      const timers: NodeJS.Timeout[] = [];
+      const settle = (failure?: PbxError) => {
+        if (settled) return;
+        settled = true;
+        for (const t of timers) clearTimeout(t);
+        options.signal?.removeEventListener('abort', onAbort);
+        this.pending.delete(onLost);
+        const durationMs = performance.now() - started;
+        // timeout(1) exits 124 (or 137 after -k) when it had to stop the command.
+        timedOut ||= (exitCode === 124 || exitCode === 137) && durationMs >= options.timeoutMs;
+        if (failure) reject(failure);
+        else resolve({ argv, exitCode, signal, stdout: stdout.text(), stderr: stderr.text(), durationMs, timedOut, aborted });
+      };
+      // The backstop when timeout(1) did not end it: signals reach the command's process group
+      // (sshd refuses them for root logins), closing a pty channel hangs it up, then the connection goes.
+      const stop = () => {
+        if (!channel) return;
+        sendSignal(channel, 'TERM');
+        timers.push(
+          setTimeout(() => {
+            sendSignal(channel, 'KILL');
+            channel?.close();
+          }, KILL_GRACE_MS),
+          setTimeout(() => {
+            this.drop(lostConnection(this.target, 'it stopped answering after a command was stopped'));
+            settle();
+          }, 2 * KILL_GRACE_MS),
+        );
+      };
+      const onLost: Settle = (failure) => (timedOut || aborted ? settle() : settle(failure));
+      const onAbort = () => {
+        aborted = true;
+        stop();
+      };
+      this.pending.add(onLost);
+      timers.push(
+        setTimeout(() => {
+          timedOut = true;
+          stop();
+        }, options.timeoutMs + KILL_GRACE_MS + BACKSTOP_MARGIN_MS),
+      );
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      client.exec(quoteArgv(argv), options.tty ? { pty: PTY } : {}, (err, opened) => {
+        if (err) {
+          settle(new PbxError(`cannot start a command on ${where(this.target)}: ${err.message}`, 'Check the PBX sshd limits (MaxSessions) and logs.', 'host-unreachable'));
+          return;
+        }
+        channel = opened;
+        if (timedOut || aborted) stop();
+        opened.on('data', (chunk: Buffer) => stdout.push(chunk));
+        opened.stderr.on('data', (chunk: Buffer) => stderr.push(chunk));
+        opened.on('exit', (code: number | null, name?: string) => {
+          exitCode = typeof code === 'number' ? code : null;
+          signal = name ? `SIG${name}` : null;
+        });
+        opened.on('close', () => settle());
+      });
+    });
+  }
+
+  private sftp(): Promise<SFTPWrapper> {
+    this.sftpSession ??= this.connection().then(
+      (client) =>
+        new Promise<SFTPWrapper>((resolve, reject) =>
+          client.sftp((err, sftp) => {
+            if (!err) return resolve(sftp);
+            this.log.warn({ host: this.target.name, reason: err.message }, 'SFTP is not available on this host; licence files cannot be read');
+            reject(new PbxError(`SFTP is not available on ${where(this.target)}: ${err.message}`, 'Enable the sftp Subsystem in its sshd_config.', 'not-found'));
+          }),
+        ),
+    );
+    return this.sftpSession;
+  }
+
+  /** One SFTP request, bounded in time; a missing path is null. */
+  private async fileOp<T>(what: string, start: (sftp: SFTPWrapper, done: (err: (Error & { code?: unknown }) | null | undefined, value: T) => void) => void): Promise<T | null> {
+    const sftp = await this.sftp();
+    const timeoutMs = this.options.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
+    return new Promise<T | null>((resolve, reject) => {
+      const onLost: Settle = (failure) => finish(failure);
+      const timer = setTimeout(() => this.drop(lostConnection(this.target, `it did not ${what} within ${timeoutMs / 1000}s`)), timeoutMs);
+      const finish = (failure: PbxError | null, value: T | null = null) => {
+        clearTimeout(timer);
+        this.pending.delete(onLost);
+        if (failure) reject(failure);
+        else resolve(value);
+      };
+      this.pending.add(onLost);
+      start(sftp, (err, value) => {
+        if (!err) finish(null, value);
+        else if (err.code === NO_SUCH_FILE) finish(null, null);
+        else finish(new PbxError(`cannot ${what} on ${where(this.target)}: ${err.message}`, `Check that ${this.target.user} may read it.`, 'exit-status'));
+      });
+    });
+  }
+
+  /** Gives up the connection: everything in flight fails with `failure`. */
+  private drop(failure: PbxError): void {
+    this.lost ??= failure;
+    this.fail(failure);
+    this.client?.destroy();
+  }
+
+  private fail(failure: PbxError): void {
+    this.lost ??= failure;
+    for (const settle of [...this.pending]) settle(failure);
+  }
+
+  private closedError(): PbxError {
+    return new PbxError(`the SSH connection to ${where(this.target)} was closed`, 'The cycle for this host was stopped (host timeout or shutdown).', 'host-unreachable');
+  }
+}
+
+/**
+ * Connects only far enough to see the host key (before any authentication),
+ * for `fleet trust`. Nothing is sent to the host beyond the key exchange.
+ */
+export function probeHostKey(target: Omit<SshTarget, 'hostKey'>, timeoutMs: number): Promise<PresentedKey> {
+  return new Promise((resolve, reject) => {
+    const client = new Client();
+    let presented: PresentedKey | null = null;
+    let tcpConnected = false;
+    let failure: PbxError | null = null;
+    client.on('connect', () => (tcpConnected = true));
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      failure ??= connectFailure({ ...target, hostKey: null }, err, { tcpConnected, timeoutMs, keyFingerprint: null });
+    });
+    client.on('close', () => (presented ? resolve(presented) : reject(failure ?? lostConnection({ ...target, hostKey: null }, 'it closed the connection'))));
+    client.connect({
+      host: target.address,
+      port: target.port,
+      username: target.user,
+      readyTimeout: timeoutMs,
+      hostVerifier: (key: Buffer) => {
+        presented = presentedKey(key);
+        return false;
+      },
+    });
+  });
+}
+
+/** Parses a private key (with its passphrase) as the connection will; returns its public fingerprint or throws why not. */
+export function privateKeyFingerprint(privateKey: string, passphrase?: string): string {
+  const parsed = utils.parseKey(privateKey, passphrase) as ParsedKey | ParsedKey[] | Error;
+  if (parsed instanceof Error) throw parsed;
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key?.isPrivateKey()) throw new Error('the file holds no private key');
+  return fingerprint(key.getPublicSSH());
+}
+
+function safeKeyFingerprint(credentials: SshCredentials): string | null {
+  try {
+    return privateKeyFingerprint(credentials.privateKey, credentials.passphrase);
+  } catch {
+    return null;
+  }
+}
+
+function presentedKey(blob: Buffer): PresentedKey {
+  return { fingerprint: fingerprint(blob), type: keyType(blob) };
+}
+
+function sendSignal(channel: ClientChannel | null, name: string): void {
+  try {
+    channel?.signal(name);
+  } catch {
+    // the channel is already closing
+  }
+}
+
+/**
+ * The command as the host runs it: under coreutils timeout(1), so the limit holds on
+ * the host even when the connection is gone. Without a terminal, timeout leads its own
+ * process group and stops every child; with one it stays in the foreground so fwconsole
+ * keeps the terminal, and the terminal's hang-up takes the children.
+ */
+export function remoteArgv(inner: readonly string[], options: Pick<ExecOptions, 'timeoutMs' | 'tty'>): string[] {
+  const seconds = String(Math.max(options.timeoutMs, 1) / 1000);
+  return ['timeout', ...(options.tty ? ['--foreground'] : []), '-k', String(KILL_GRACE_MS / 1000), seconds, ...inner];
+}
+
+function notRun(argv: readonly string[]): ExecResult {
+  return { argv, exitCode: null, signal: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, aborted: true };
+}
