@@ -12,6 +12,7 @@ import { DEFAULT_INVENTORY_HINT, hostLabel, type FleetHost, type Inventory } fro
  */
 export function readCredentials(inventory: Inventory, hosts: readonly FleetHost[]): Map<string, SshCredentials> {
   const problems: string[] = [];
+  const hints = new Set<string>();
   const files = new Map<string, string | null>();
   const usable = new Map<string, string | null>();
   const read = (file: string, what: string, key: string): string | null => {
@@ -21,6 +22,7 @@ export function readCredentials(inventory: Inventory, hosts: readonly FleetHost[
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);
+        hints.add(err.hint);
         files.set(file, null);
       }
     }
@@ -46,6 +48,6 @@ export function readCredentials(inventory: Inventory, hosts: readonly FleetHost[
     if (problem) problems.push(`${label}.privateKeyFile: the key in ${host.privateKeyFile} cannot be used: ${problem}`);
     else result.set(host.name, { privateKey, passphrase });
   });
-  if (problems.length > 0) throw new ConfigError(inventory.path, [...new Set(problems)], DEFAULT_INVENTORY_HINT);
+  if (problems.length > 0) throw new ConfigError(inventory.path, [...new Set(problems)], [...hints, DEFAULT_INVENTORY_HINT].join('\n'));
   return result;
 }

@@ -145,8 +145,9 @@ async function runHost<H extends FleetHostRef>(host: H, portalChanged: boolean |
     (err: unknown) => ({ err }),
   );
   let settled = await Promise.race([cycle, expired, stopped]);
-  const timedOut = settled === 'expired' && !interrupted.aborted;
-  if (settled === 'expired') {
+  const stoppedEarly = settled === 'expired';
+  const timedOut = stoppedEarly && !interrupted.aborted;
+  if (stoppedEarly) {
     stop.abort();
     // Closing the shell fails whatever the cycle is waiting for, so it can record its run.
     await shell.close().catch(() => {});
@@ -157,9 +158,9 @@ async function runHost<H extends FleetHostRef>(host: H, portalChanged: boolean |
   await shell.close().catch(() => {});
 
   const base = { host: host.name, startedAt, durationMs: Math.round(performance.now() - started) };
-  if (timedOut || settled === 'expired') {
+  if (stoppedEarly) {
     const why = timedOut ? `did not finish within the host timeout (${formatDuration(options.hostTimeoutMs)}) and was stopped` : 'was stopped: the run was interrupted';
-    const cycleResult = settled !== 'expired' && 'result' in settled ? settled.result : null;
+    const cycleResult = typeof settled === 'object' && 'result' in settled ? settled.result : null;
     options.log.warn({ host: host.name }, `the cycle ${why}`);
     return {
       ...base,
@@ -170,6 +171,7 @@ async function runHost<H extends FleetHostRef>(host: H, portalChanged: boolean |
       error: { message: `${host.name}: the cycle ${why}`, hint: timedOut ? 'Check the host by hand; raise fleet.hostTimeout if it is just slow.' : 'Run it again.' },
     };
   }
+  if (settled === 'expired') throw new Error('unreachable: a cycle that was not stopped has settled');
   if ('err' in settled) {
     if (settled.err instanceof StoreError) throw settled.err;
     options.log.error({ host: host.name, err: errorMessage(settled.err) }, 'the cycle failed');

@@ -1,4 +1,4 @@
-import ssh2, { type ClientChannel, type ParsedKey, type SFTPWrapper } from 'ssh2';
+import ssh2, { type ClientChannel, type ConnectConfig, type ParsedKey, type SFTPWrapper } from 'ssh2';
 import { AgentError, errorMessage, PbxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { OutputBuffer } from '../process/run-process.js';
@@ -148,19 +148,15 @@ export class SshShell implements PbxShell {
       });
       try {
         client.connect({
-          host: target.address,
-          port: target.port,
-          username: target.user,
+          ...connectConfig(target, options.connectTimeoutMs, (key) => {
+            presented = key;
+            return key.fingerprint === target.hostKey;
+          }),
           privateKey: this.credentials.privateKey,
           ...(this.credentials.passphrase === undefined ? {} : { passphrase: this.credentials.passphrase }),
-          readyTimeout: options.connectTimeoutMs,
           keepaliveInterval: options.keepaliveIntervalMs,
           keepaliveCountMax: options.keepaliveCountMax,
           tryKeyboard: false,
-          hostVerifier: (key: Buffer) => {
-            presented = presentedKey(key);
-            return presented.fingerprint === target.hostKey;
-          },
         });
       } catch (err) {
         // ssh2 parses the private key before it opens a socket.
@@ -309,17 +305,24 @@ export function probeHostKey(target: Omit<SshTarget, 'hostKey'>, timeoutMs: numb
       failure ??= connectFailure({ ...target, hostKey: null }, err, { tcpConnected, timeoutMs, keyFingerprint: null });
     });
     client.on('close', () => (presented ? resolve(presented) : reject(failure ?? lostConnection({ ...target, hostKey: null }, 'it closed the connection'))));
-    client.connect({
-      host: target.address,
-      port: target.port,
-      username: target.user,
-      readyTimeout: timeoutMs,
-      hostVerifier: (key: Buffer) => {
-        presented = presentedKey(key);
+    client.connect(
+      connectConfig(target, timeoutMs, (key) => {
+        presented = key;
         return false;
-      },
-    });
+      }),
+    );
   });
+}
+
+/** Where to connect, and the host key check that runs before anything else is sent. */
+function connectConfig(target: Omit<SshTarget, 'hostKey'>, timeoutMs: number, accept: (key: PresentedKey) => boolean): ConnectConfig {
+  return {
+    host: target.address,
+    port: target.port,
+    username: target.user,
+    readyTimeout: timeoutMs,
+    hostVerifier: (blob: Buffer) => accept({ fingerprint: fingerprint(blob), type: keyType(blob) }),
+  };
 }
 
 /** Parses a private key (with its passphrase) as the connection will; returns its public fingerprint or throws why not. */
@@ -337,10 +340,6 @@ function safeKeyFingerprint(credentials: SshCredentials): string | null {
   } catch {
     return null;
   }
-}
-
-function presentedKey(blob: Buffer): PresentedKey {
-  return { fingerprint: fingerprint(blob), type: keyType(blob) };
 }
 
 function sendSignal(channel: ClientChannel | null, name: string): void {
