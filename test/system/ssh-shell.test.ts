@@ -11,6 +11,7 @@ import { SshShell } from '../../src/pbx/ssh-shell.js';
 import type { SshOptions, SshTarget } from '../../src/pbx/ssh-target.js';
 import { schmoozeDir } from '../../src/sandbox/licence-file.js';
 import { pbxFailure } from '../helpers/failure.js';
+import { isAlive } from '../helpers/process.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { keygenFingerprint, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { startProxy, type TestServer } from '../helpers/tcp.js';
@@ -49,15 +50,6 @@ function shell(overrides: Partial<SshTarget> = {}, key = sshd.userKey, options: 
   return new SshShell(target(overrides), { privateKey: readFileSync(key, 'utf8') }, options, silentLogger);
 }
 
-function alive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 describe('SshShell against a real OpenSSH server', () => {
   it('runs commands over one reused connection, keeping stdout, stderr and the exit status apart', async () => {
     const ssh = shell();
@@ -93,7 +85,7 @@ describe('SshShell against a real OpenSSH server', () => {
 
     expect(result.timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(alive(Number(readFileSync(join(scripts, 'child.pid'), 'utf8')))).toBe(false);
+    expect(isAlive(Number(readFileSync(join(scripts, 'child.pid'), 'utf8')))).toBe(false);
     expect(after.exitCode).toBe(3);
   });
 
