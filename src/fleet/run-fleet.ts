@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
@@ -94,6 +95,8 @@ export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<
   const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const interrupted = new AbortController();
+  // Every worker and every running host listens to it: that is not a leak.
+  setMaxListeners(0, interrupted.signal);
   const onInterrupt = () => interrupted.abort();
   options.signal?.addEventListener('abort', onInterrupt, { once: true });
   if (options.signal?.aborted) interrupted.abort();
@@ -104,6 +107,8 @@ export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<
   let next = 0;
   let done = 0;
   let fatal: unknown = null;
+  /** Connections being closed: a worker does not wait for the goodbye before its next host. */
+  const closing: Array<Promise<void>> = [];
   const worker = async () => {
     if (options.jitterMs > 0) await sleep(random() * options.jitterMs, undefined, { signal: interrupted.signal }).catch(() => {});
     while (next < hosts.length && !interrupted.signal.aborted) {
@@ -111,7 +116,7 @@ export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<
       const host = hosts[index]!;
       const portalChanged = changed === null || host.deploymentId === null ? null : changed.has(host.deploymentId);
       try {
-        results[index] = await runHost(host, portalChanged, options, clock, interrupted.signal);
+        results[index] = await runHost(host, portalChanged, options, clock, interrupted.signal, closing);
       } catch (err) {
         // The store itself failed: every other host would fail the same way.
         fatal ??= err;
@@ -122,6 +127,7 @@ export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<
     }
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, options.concurrency), hosts.length) }, worker));
+  await Promise.all(closing);
   options.signal?.removeEventListener('abort', onInterrupt);
   if (fatal) throw fatal;
 
@@ -130,7 +136,14 @@ export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<
   return { hosts: final, counts: countOutcomes(final), worst: worstOutcome(final.map((r) => r.outcome)), durationMs: Math.round(performance.now() - started) };
 }
 
-async function runHost<H extends FleetHostRef>(host: H, portalChanged: boolean | null, options: FleetRunOptions<H>, clock: Clock, interrupted: AbortSignal): Promise<HostResult> {
+async function runHost<H extends FleetHostRef>(
+  host: H,
+  portalChanged: boolean | null,
+  options: FleetRunOptions<H>,
+  clock: Clock,
+  interrupted: AbortSignal,
+  closing: Array<Promise<void>>,
+): Promise<HostResult> {
   const startedAt = clock.now().toISOString();
   const started = performance.now();
   const stop = new AbortController();
@@ -155,7 +168,7 @@ async function runHost<H extends FleetHostRef>(host: H, portalChanged: boolean |
   }
   clearTimeout(timer);
   interrupted.removeEventListener('abort', onInterrupt);
-  await shell.close().catch(() => {});
+  closing.push(shell.close().catch(() => {}));
 
   const base = { host: host.name, startedAt, durationMs: Math.round(performance.now() - started) };
   if (stoppedEarly) {

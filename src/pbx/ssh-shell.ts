@@ -1,4 +1,4 @@
-import ssh2, { type ClientChannel, type ConnectConfig, type ParsedKey, type SFTPWrapper } from 'ssh2';
+import ssh2, { type AuthenticationType, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig, type ParsedKey, type SFTPWrapper } from 'ssh2';
 import { AgentError, errorMessage, PbxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { OutputBuffer } from '../process/run-process.js';
@@ -126,11 +126,17 @@ export class SshShell implements PbxShell {
         if (!ready) reject(failure);
         this.fail(failure);
       };
-      client.on('connect', () => (tcpConnected = true));
+      client.on('connect', () => {
+        tcpConnected = true;
+        // Small request/answer packets: Nagle's algorithm would hold each one back ~40 ms.
+        client.setNoDelay(true);
+      });
       client.on('ready', () => {
         ready = true;
         this.log.debug({ host: target.name }, 'SSH connection ready');
         resolve(client);
+        // Opened now, it is ready by the time the cycle reads files (after its first command).
+        this.sftp().catch(() => {});
       });
       client.on('error', (err: Error & { level?: string; code?: string }) => {
         if (presented && presented.fingerprint !== target.hostKey) {
@@ -152,8 +158,7 @@ export class SshShell implements PbxShell {
             presented = key;
             return key.fingerprint === target.hostKey;
           }),
-          privateKey: this.credentials.privateKey,
-          ...(this.credentials.passphrase === undefined ? {} : { passphrase: this.credentials.passphrase }),
+          authHandler: oneKey(target.user, parsedKey(this.credentials)),
           keepaliveInterval: options.keepaliveIntervalMs,
           keepaliveCountMax: options.keepaliveCountMax,
           tryKeyboard: false,
@@ -327,16 +332,40 @@ function connectConfig(target: Omit<SshTarget, 'hostKey'>, timeoutMs: number, ac
 
 /** Parses a private key (with its passphrase) as the connection will; returns its public fingerprint or throws why not. */
 export function privateKeyFingerprint(privateKey: string, passphrase?: string): string {
-  const parsed = utils.parseKey(privateKey, passphrase) as ParsedKey | ParsedKey[] | Error;
+  return fingerprint(parsedKey({ privateKey, passphrase }).getPublicSSH());
+}
+
+/**
+ * Keys parsed once per process, not once per connection: an encrypted
+ * OpenSSH key costs a bcrypt derivation (tenths of a second of CPU) each time.
+ */
+const parsedKeys = new Map<string, ParsedKey>();
+
+function parsedKey(credentials: SshCredentials): ParsedKey {
+  const cacheKey = `${credentials.passphrase ?? ''}\0${credentials.privateKey}`;
+  const cached = parsedKeys.get(cacheKey);
+  if (cached) return cached;
+  const parsed = utils.parseKey(credentials.privateKey, credentials.passphrase) as ParsedKey | ParsedKey[] | Error;
   if (parsed instanceof Error) throw parsed;
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key?.isPrivateKey()) throw new Error('the file holds no private key');
-  return fingerprint(key.getPublicSSH());
+  parsedKeys.set(cacheKey, key);
+  return key;
+}
+
+/** Offers the one key (already parsed: the `privateKey` option would parse it again), then gives up. */
+function oneKey(username: string, key: ParsedKey): AuthHandlerMiddleware {
+  let offered = false;
+  return (_methodsLeft, _partialSuccess, next) => {
+    if (offered) return next(false as unknown as AuthenticationType);
+    offered = true;
+    next({ type: 'publickey', username, key });
+  };
 }
 
 function safeKeyFingerprint(credentials: SshCredentials): string | null {
   try {
-    return privateKeyFingerprint(credentials.privateKey, credentials.passphrase);
+    return fingerprint(parsedKey(credentials).getPublicSSH());
   } catch {
     return null;
   }

@@ -104,6 +104,18 @@ describe('runFleet', () => {
     expect(peak).toBe(3);
   });
 
+  it('runs many workers without Node warning about listeners on the shared interrupt signal', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+
+    await fleet(hosts(...'abcdefghijklmnopqrstuvwxy'.split('')), async (host) => (await delay(10), { outcome: 'up-to-date', deploymentId: host.deploymentId }), { concurrency: 25 }).run;
+    await delay(10);
+    process.off('warning', onWarning);
+
+    expect(warnings).toEqual([]);
+  });
+
   it('gives up a host that hangs past the host timeout without holding up the others', async () => {
     const shells = new Map<string, FakeShell>();
     const cycle: Cycle<Host> = async (host, shell) => {
