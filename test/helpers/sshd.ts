@@ -24,8 +24,6 @@ export interface TestSshd {
   readonly hostKeyFingerprint: string;
   /** sshd's own log (-E). */
   readonly log: string;
-  /** The listening sshd; its reaped children's CPU time is the server side's cost. */
-  readonly pid: number;
   stop(): Promise<void>;
 }
 
@@ -81,7 +79,7 @@ export async function startSshd(dir: string, options: { maxStartups?: number } =
     const port = await deadPort();
     const child = spawn(sshd, ['-D', '-f', config, '-p', String(port), '-o', 'ListenAddress=127.0.0.1', '-E', log], { stdio: 'ignore' });
     if (await answers(port, child)) {
-      return { port, user: userInfo().username, dir, userKey, strangerKey, hostKeyFingerprint: keygenFingerprint(`${hostKey}.pub`), log, pid: child.pid!, stop: () => stop(child) };
+      return { port, user: userInfo().username, dir, userKey, strangerKey, hostKeyFingerprint: keygenFingerprint(`${hostKey}.pub`), log, stop: () => stop(child) };
     }
     await stop(child);
     lastProblem = existsSync(log) ? readFileSync(log, 'utf8').slice(-2000) : '(no log)';

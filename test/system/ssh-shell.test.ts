@@ -111,6 +111,21 @@ describe('SshShell against a real OpenSSH server', () => {
     expect(results).toEqual(['63198234567\n', null, ['pbxid'], null]);
   });
 
+  it('reads files of several chunks whole, and refuses one too large to be a licence file', async () => {
+    const dir = tmp();
+    const text = 'Product-Name = PBXact\n'.repeat(10_000);
+    writeFileSync(join(dir, 'license-big.zl'), text);
+    writeFileSync(join(dir, 'huge'), Buffer.alloc(2 * 1024 * 1024, 'x'));
+    const ssh = shell();
+
+    const big = await ssh.readFile(join(dir, 'license-big.zl'));
+    const huge = await pbxFailure(ssh.readFile(join(dir, 'huge')));
+    await ssh.close();
+
+    expect(big).toBe(text);
+    expect(huge.message).toMatch(/^cannot read .*huge on pbx1 .*: it is larger than 1048576 bytes$/);
+  });
+
   it('reads a sandbox PBX exactly as the local shell does', async () => {
     const sandbox = makeSandbox(tmp(), { now: new Date('2026-11-26T10:00:00Z') });
     const read = (via: PbxShell) =>
