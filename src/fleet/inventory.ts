@@ -8,7 +8,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { FINGERPRINT } from '../pbx/host-key.js';
 import type { SshTarget } from '../pbx/ssh-target.js';
 
-export const DEFAULT_INVENTORY_HINT = 'Every key is documented in the README under "Fleet inventory".';
+export const DEFAULT_INVENTORY_HINT = 'Every key is documented in the README under "Fleet: many PBXs over SSH".';
 
 /** A PBX of the fleet, with defaults applied and paths resolved. Holds no secret, only where secrets are. */
 export interface FleetHost extends SshTarget {
@@ -83,7 +83,7 @@ export function loadInventory(path: string): Inventory {
     throw new ConfigError(
       path,
       [code === 'ENOENT' ? 'the inventory file does not exist' : `the inventory file cannot be read (${code ?? String(err)})`],
-      'Create it (see "Fleet inventory" in the README), or pass --inventory FILE / set fleet.inventory in the agent config.',
+      'Create it (see "Fleet: many PBXs over SSH" in the README), or pass --inventory FILE / set fleet.inventory in the agent config.',
     );
   }
   let data: unknown;

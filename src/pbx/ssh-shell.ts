@@ -1,9 +1,10 @@
 import ssh2, { type AuthenticationType, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig, type ParsedKey, type SFTPWrapper } from 'ssh2';
-import { AgentError, errorMessage, PbxError } from '../errors.js';
+import { errorMessage, PbxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { OutputBuffer } from '../process/run-process.js';
 import { fingerprint, keyType } from './host-key.js';
-import { PLAIN_ARG, quoteArgv, type ExecOptions, type ExecResult, type PbxShell } from './shell.js';
+import { quoteArgv, type ExecOptions, type ExecResult, type PbxShell } from './shell.js';
+import { KILL_GRACE_MS, notRun, readSmallFile, remoteArgv } from './ssh-command.js';
 import {
   changedHostKey,
   connectFailure,
@@ -16,8 +17,6 @@ import {
   type SshTarget,
 } from './ssh-target.js';
 
-/** After SIGTERM, how long the remote command gets before SIGKILL. */
-const KILL_GRACE_MS = 2000;
 /** How long after the remote timeout(1) should have acted the client steps in itself. */
 const BACKSTOP_MARGIN_MS = 3000;
 const CLOSE_WAIT_MS = 2000;
@@ -26,9 +25,6 @@ const DEFAULT_FILE_TIMEOUT_MS = 30_000;
 const PTY = { term: 'dumb', cols: 200, rows: 50 };
 /** SFTP status code for a missing file or directory. */
 const NO_SUCH_FILE = 2;
-/** pbxid and licence files are a few hundred bytes; anything past this is not one of them. */
-const MAX_FILE_BYTES = 1024 * 1024;
-const READ_CHUNK = 64 * 1024;
 // ssh2 is CommonJS: its named exports are reached through the default export under ESM.
 const { Client, utils } = ssh2;
 type Client = InstanceType<typeof Client>;
@@ -61,19 +57,10 @@ export class SshShell implements PbxShell {
   }
 
   async exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
-    const inner = options.sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
-    // The exec request is one string for the remote login shell, whatever shell that is:
-    // only words that mean the same to every shell are sent.
-    const unsafe = inner.find((a) => !PLAIN_ARG.test(a));
-    if (unsafe !== undefined) {
-      throw new AgentError(
-        `refusing to send the argument "${unsafe.slice(0, 60)}" to ${this.target.name} over SSH`,
-        'Remote commands may only contain letters, digits and /._,:=@%+- ; check pbx.fwconsole and the deployment id for this host.',
-      );
-    }
-    if (options.signal?.aborted) return notRun(inner);
+    const command = remoteArgv(this.target, argv, options);
+    if (options.signal?.aborted) return notRun(command);
     const client = await this.connection();
-    return this.run(client, inner, options);
+    return this.run(client, command, options);
   }
 
   async readFile(path: string): Promise<string | null> {
@@ -173,8 +160,7 @@ export class SshShell implements PbxShell {
     });
   }
 
-  private run(client: Client, inner: readonly string[], options: ExecOptions): Promise<ExecResult> {
-    const argv = remoteArgv(inner, options);
+  private run(client: Client, argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
     const started = performance.now();
     const stdout = new OutputBuffer();
     const stderr = new OutputBuffer();
@@ -374,51 +360,10 @@ function safeKeyFingerprint(credentials: SshCredentials): string | null {
   }
 }
 
-/**
- * open, read until end of file, close without waiting for the answer: one round
- * trip fewer than ssh2's readFile (no fstat) and one not waited for, and bounded in size.
- */
-function readSmallFile(sftp: SFTPWrapper, path: string, done: (err: Error | null, value: Buffer) => void): void {
-  sftp.open(path, 'r', (openErr, handle) => {
-    if (openErr) return done(openErr, Buffer.alloc(0));
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const finish = (err: Error | null) => {
-      sftp.close(handle, () => {});
-      done(err, Buffer.concat(chunks, size));
-    };
-    const next = () =>
-      sftp.read(handle, Buffer.allocUnsafe(READ_CHUNK), 0, READ_CHUNK, size, (err, bytes, buffer) => {
-        if (err) return finish(err);
-        if (bytes === 0) return finish(null);
-        chunks.push(buffer.subarray(0, bytes));
-        size += bytes;
-        if (size > MAX_FILE_BYTES) return finish(new Error(`it is larger than ${MAX_FILE_BYTES} bytes`));
-        next();
-      });
-    next();
-  });
-}
-
 function sendSignal(channel: ClientChannel | null, name: string): void {
   try {
     channel?.signal(name);
   } catch {
     // the channel is already closing
   }
-}
-
-/**
- * The command as the host runs it: under coreutils timeout(1), so the limit holds on
- * the host even when the connection is gone. Without a terminal, timeout leads its own
- * process group and stops every child; with one it stays in the foreground so fwconsole
- * keeps the terminal, and the terminal's hang-up takes the children.
- */
-export function remoteArgv(inner: readonly string[], options: Pick<ExecOptions, 'timeoutMs' | 'tty'>): string[] {
-  const seconds = String(Math.max(options.timeoutMs, 1) / 1000);
-  return ['timeout', ...(options.tty ? ['--foreground'] : []), '-k', String(KILL_GRACE_MS / 1000), seconds, ...inner];
-}
-
-function notRun(argv: readonly string[]): ExecResult {
-  return { argv, exitCode: null, signal: null, stdout: '', stderr: '', durationMs: 0, timedOut: false, aborted: true };
 }

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
-import { probeHostKey, remoteArgv, SshShell } from '../../src/pbx/ssh-shell.js';
+import { remoteArgv } from '../../src/pbx/ssh-command.js';
+import { probeHostKey, SshShell } from '../../src/pbx/ssh-shell.js';
 import type { SshTarget } from '../../src/pbx/ssh-target.js';
 import { pbxFailure } from '../helpers/failure.js';
 import { rsaPrivateKey } from '../helpers/keys.js';
@@ -69,8 +70,9 @@ describe('SshShell without a working sshd', () => {
 describe('the command the host runs', () => {
   it.each([
     [{ timeoutMs: 120_000 }, ['timeout', '-k', '2', '120', '/usr/sbin/fwconsole', 'ma', 'list']],
+    [{ timeoutMs: 600_000, sudo: true }, ['timeout', '-k', '2', '600', 'sudo', '-n', '--', '/usr/sbin/fwconsole', 'ma', 'list']],
     [{ timeoutMs: 1500, tty: true }, ['timeout', '--foreground', '-k', '2', '1.5', '/usr/sbin/fwconsole', 'ma', 'list']],
   ])('is bounded on the host itself by timeout(1): %j', (options, expected) => {
-    expect(remoteArgv(['/usr/sbin/fwconsole', 'ma', 'list'], options)).toEqual(expected);
+    expect(remoteArgv({ name: 'pbx1' }, ['/usr/sbin/fwconsole', 'ma', 'list'], options)).toEqual(expected);
   });
 });
