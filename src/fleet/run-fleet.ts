@@ -42,7 +42,7 @@ export interface ChangeFeed {
 
 export interface FleetHostRef {
   readonly name: string;
-  /** Known deployment of the host (inventory or last run), to match the change feed. */
+  /** The deployment the inventory expects of the host, if it says. */
   readonly deploymentId: string | null;
 }
 
@@ -56,6 +56,11 @@ export interface FleetRunOptions<H extends FleetHostRef> {
   readonly openShell: (host: H) => PbxShell;
   readonly cycle: Cycle<H>;
   readonly changes?: ChangeFeed | undefined;
+  /**
+   * The deployment last seen on a host (e.g. from the store), to match it against the change feed
+   * when the inventory does not name one. Default: the inventory's.
+   */
+  readonly lastKnownDeployment?: ((host: H) => string | null) | undefined;
   /** Interrupts the whole run (SIGINT/SIGTERM): running cycles are stopped, the rest not started. */
   readonly signal?: AbortSignal | undefined;
   readonly log: Logger;
@@ -114,7 +119,8 @@ export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<
     while (next < hosts.length && !interrupted.signal.aborted) {
       const index = next++;
       const host = hosts[index]!;
-      const portalChanged = changed === null || host.deploymentId === null ? null : changed.has(host.deploymentId);
+      const known = host.deploymentId ?? options.lastKnownDeployment?.(host) ?? null;
+      const portalChanged = changed === null || known === null ? null : changed.has(known);
       try {
         results[index] = await runHost(host, portalChanged, options, clock, interrupted.signal, closing);
       } catch (err) {

@@ -213,10 +213,20 @@ describe('runFleet', () => {
       return { outcome: 'up-to-date', deploymentId: host.deploymentId };
     };
 
-    await fleet([...hosts('a', 'b'), { name: 'new', deploymentId: null }], cycle, { changes: feed }).run;
+    await runFleet({
+      hosts: [...hosts('a', 'b'), { name: 'seen', deploymentId: null }, { name: 'new', deploymentId: null }],
+      concurrency: 2,
+      jitterMs: 0,
+      hostTimeoutMs: 5000,
+      openShell: () => new FakeShell(),
+      cycle,
+      changes: feed,
+      lastKnownDeployment: (host) => (host.name === 'seen' ? '101' : null),
+      log: silentLogger,
+    });
 
-    expect(seen).toEqual({ a: false, b: true, new: null });
-    expect(settled.map((r) => r.host)).toEqual(['a', 'b', 'new']);
+    expect(seen).toEqual({ a: false, b: true, seen: true, new: null });
+    expect(settled.map((r) => r.host)).toEqual(['a', 'b', 'seen', 'new']);
   });
 
   it('polls every deployment when the change feed fails', async () => {
