@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './output.js';
 
@@ -118,7 +118,44 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
       run(async () => (await import('./commands/sandbox.js')).sandboxFaultCommand(dir, kind, opts))(),
     );
 
+  const fleet = program
+    .command('fleet')
+    .description('the same cycle over SSH for many PBXs, listed in the fleet inventory')
+    .option('--inventory <file>', 'fleet inventory (default: fleet.inventory in the config, else /etc/pbx-activation-agent/fleet.json)');
+  fleet
+    .command('check')
+    .description('run the cycle on every host, a few at a time; exits with the code of the worst host outcome')
+    .option('--hosts <names>', 'only these hosts (comma-separated inventory names)')
+    .addOption(new Option('--concurrency <n>', 'hosts worked on at the same time (default: fleet.concurrency)').argParser(positiveInt))
+    .option('--dry-run', 'change nothing on any PBX and send no alerts')
+    .option('--json', 'machine-readable output')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/fleet.js')).fleetCheckCommand(cmd.optsWithGlobals()))());
+  fleet
+    .command('renew')
+    .description('run the cycle now for one host, e.g. right after buying its renewal')
+    .argument('<host>', 'inventory name of the host')
+    .option('--wait <duration>', 'keep polling the portal this long until the renewal shows (e.g. 10m)')
+    .option('--json', 'machine-readable output')
+    .action((host: string, opts, cmd: Command) => run(async () => (await import('./commands/fleet.js')).fleetRenewCommand(host, cmd.optsWithGlobals()))());
+  fleet
+    .command('status')
+    .description('one line per host: deployment, soonest expiry, last check, outcome (from the local store; contacts no host)')
+    .option('--json', 'machine-readable output')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/fleet-status.js')).fleetStatusCommand(cmd.optsWithGlobals()))());
+  fleet
+    .command('trust')
+    .description("show a host's SSH host key fingerprint and, once confirmed, pin it in the inventory")
+    .argument('<host>', 'inventory name of the host')
+    .option('--yes', 'record it without asking (only after comparing the fingerprint out of band)')
+    .action((host: string, opts, cmd: Command) => run(async () => (await import('./commands/fleet-trust.js')).fleetTrustCommand(host, cmd.optsWithGlobals()))());
+
   return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number of at least 1');
+  return n;
 }
 
 export async function main(argv: readonly string[], version: string): Promise<number> {

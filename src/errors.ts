@@ -54,7 +54,11 @@ export type PbxFailure =
   | 'needs-root'
   | 'needs-tty'
   | 'busy'
-  | 'wrong-deployment';
+  | 'wrong-deployment'
+  // Over SSH (fleet): the host cannot be reached, its host key is unknown or changed, or it refused our key.
+  | 'host-unreachable'
+  | 'host-key'
+  | 'ssh-auth';
 
 export interface CommandEvidence {
   readonly argv: readonly string[];

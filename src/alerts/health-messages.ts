@@ -34,7 +34,7 @@ function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
       const id = c.deploymentId ?? '';
       return {
         ...base,
-        title: `${deploymentTitle(id)}: CRITICAL: renewal bought but not applied: ${names(list.map((u) => ({ label: `${u.item} (portal ${u.portal}, PBX ${u.pbx ?? 'none'})` })))}`,
+        title: `${deploymentTitle(id, ctx)}: CRITICAL: renewal bought but not applied: ${names(list.map((u) => ({ label: `${u.item} (portal ${u.portal}, PBX ${u.pbx ?? 'none'})` })))}`,
         body: [
           deploymentLine(id, ctx),
           '',
@@ -108,7 +108,7 @@ function disabledAlert(deploymentId: string, list: readonly Condition[], ctx: Al
     deploymentId,
     subjects: list.map((c) => c.subject),
     dedupKey: `module-disabled/${deploymentId}/${modules.map((m) => m.module).join(',')}/${ctx.now.toISOString()}`,
-    title: `${deploymentTitle(deploymentId)}: licensed commercial module${modules.length === 1 ? '' : 's'} disabled: ${modules.map((m) => m.module).join(', ')}`,
+    title: `${deploymentTitle(deploymentId, ctx)}: licensed commercial module${modules.length === 1 ? '' : 's'} disabled: ${modules.map((m) => m.module).join(', ')}`,
     body: [
       deploymentLine(deploymentId, ctx),
       '',
@@ -133,7 +133,7 @@ const RESOLVED_TEXT: Record<string, string> = {
 export function resolvedAlert(mark: AlertMark, ctx: AlertContext): DraftAlert {
   const [, kind = mark.kind, ...scope] = mark.subject.split('/');
   const what = RESOLVED_TEXT[kind] ?? 'resolved';
-  const where = mark.deploymentId ? deploymentTitle(mark.deploymentId) : `pbx-activation-agent on ${scope[0] ?? 'local'}`;
+  const where = mark.deploymentId ? deploymentTitle(mark.deploymentId, ctx) : `pbx-activation-agent on ${scope[0] ?? 'local'}`;
   const module = kind === 'module-disabled' ? ` (${scope[scope.length - 1]})` : '';
   return {
     kind: 'resolved',

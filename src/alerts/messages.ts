@@ -36,7 +36,7 @@ export function expiryAlert(notice: ExpiryNotice, ctx: AlertContext): DraftAlert
       ? `${notice.items[0]!.label} ${expired || notice.daysLeft === 0 ? when : `expires ${when}`}`
       : `${notice.items.length} items ${expired ? when : notice.daysLeft === 0 ? 'expire today' : `expire ${when}`}`;
   const list = notice.items.length === 1 ? '' : `: ${names(notice.items)}`;
-  const title = `${deploymentTitle(notice.deploymentId)}: ${what} (${notice.expiry})${list}`;
+  const title = `${deploymentTitle(notice.deploymentId, ctx)}: ${what} (${notice.expiry})${list}`;
   const body = [
     deploymentLine(notice.deploymentId, ctx),
     '',
@@ -68,8 +68,8 @@ export function renewedAlert(deploymentId: string, renewals: readonly Renewal[],
   const first = renewals[0]!;
   const title =
     renewals.length === 1
-      ? `${deploymentTitle(deploymentId)}: renewed: ${first.item.label} now expires ${first.newExpiry} (was ${first.oldExpiry})`
-      : `${deploymentTitle(deploymentId)}: ${renewals.length} items renewed: ${names(renewals.map((r) => r.item))}`;
+      ? `${deploymentTitle(deploymentId, ctx)}: renewed: ${first.item.label} now expires ${first.newExpiry} (was ${first.oldExpiry})`
+      : `${deploymentTitle(deploymentId, ctx)}: ${renewals.length} items renewed: ${names(renewals.map((r) => r.item))}`;
   const body = [
     deploymentLine(deploymentId, ctx),
     '',
@@ -115,8 +115,10 @@ export function renewSteps(deploymentId: string): string[] {
   ];
 }
 
-export function deploymentTitle(deploymentId: string): string {
-  return `PBX ${deploymentId}`;
+/** `PBX 631...`, or `PBX rome (631...)` for a fleet host: the subject says which machine. */
+export function deploymentTitle(deploymentId: string, ctx: AlertContext): string {
+  const host = ctx.deployment(deploymentId)?.host;
+  return host && host !== 'local' ? `PBX ${host} (${deploymentId})` : `PBX ${deploymentId}`;
 }
 
 export function deploymentLine(deploymentId: string, ctx: AlertContext): string {

@@ -144,8 +144,12 @@ class Cycle {
     if (settings.expectedDeploymentId && settings.expectedDeploymentId !== snapshot.deploymentId) {
       return this.finish('failed', {
         error: new PbxError(
-          `refusing to apply: the PBX reports deployment ${snapshot.deploymentId}, the configuration expects ${settings.expectedDeploymentId}`,
-          'If the PBX was re-activated under another deployment, update deploymentId in the configuration; otherwise check which PBX this agent runs on.',
+          deps.host === 'local'
+            ? `refusing to apply: the PBX reports deployment ${snapshot.deploymentId}, the configuration expects ${settings.expectedDeploymentId}`
+            : `refusing to apply: ${deps.host} reports deployment ${snapshot.deploymentId}, the inventory says ${settings.expectedDeploymentId}`,
+          deps.host === 'local'
+            ? 'If the PBX was re-activated under another deployment, update deploymentId in the configuration; otherwise check which PBX this agent runs on.'
+            : 'Check that the address still leads to the right PBX; fix "deploymentId" (or the address) in the inventory.',
           'wrong-deployment',
         ),
       });

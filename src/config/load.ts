@@ -73,7 +73,7 @@ function inlineSecretProblems(data: unknown, path: string[] = []): string[] {
   return problems;
 }
 
-function jsonProblem(text: string, err: Error): string {
+export function jsonProblem(text: string, err: Error): string {
   const at = /position (\d+)/.exec(err.message);
   if (!at) return `not valid JSON: ${err.message}`;
   const offset = Number(at[1]);
@@ -98,5 +98,6 @@ function resolvePaths(config: AgentConfig, base: string): AgentConfig {
     store: { ...config.store, path: abs(config.store.path) },
     pbx: { ...config.pbx, fwconsole, schmoozeDir: abs(config.pbx.schmoozeDir) },
     alerts: resolveAlertPaths(config.alerts, abs),
+    fleet: { ...config.fleet, inventory: abs(config.fleet.inventory) },
   };
 }

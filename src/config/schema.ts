@@ -128,6 +128,21 @@ export const MetricsSettings = z
     }
   });
 
+/** Running the cycle over SSH for many PBXs (`fleet` commands); hosts are listed in the inventory file. */
+export const FleetSettings = z.strictObject({
+  inventory: z.string().min(1).default('/etc/pbx-activation-agent/fleet.json'),
+  /** Hosts worked on at the same time. */
+  concurrency: z.number().int().min(1).max(500).default(10),
+  /** Each worker waits a random time up to this before its first host, so starts are spread. */
+  jitter: Duration.prefault('5s'),
+  /** A host's whole cycle; past it the host is given up and reported unreachable. */
+  hostTimeout: Duration.prefault('20m'),
+  /** TCP connect, SSH handshake and authentication. */
+  connectTimeout: Duration.prefault('20s'),
+  keepaliveInterval: Duration.prefault('15s'),
+  keepaliveCountMax: z.number().int().min(1).default(4),
+});
+
 export const AgentConfig = z.strictObject({
   /** Expected deployment id; when set, the agent refuses to apply on a PBX that reports another. */
   deploymentId: z.string().regex(DEPLOYMENT_ID, 'must be letters, digits and dashes').optional(),
@@ -146,6 +161,7 @@ export const AgentConfig = z.strictObject({
   alerts: AlertSettings.prefault({}),
   retention: RetentionSettings.prefault({}),
   metrics: MetricsSettings.prefault({}),
+  fleet: FleetSettings.prefault({}),
 });
 
 export type AgentConfig = z.output<typeof AgentConfig>;
@@ -177,6 +193,7 @@ export function parseListen(text: string): ListenAddress | null {
   const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
   return { host, port, loopback };
 }
+export type FleetSettings = z.output<typeof FleetSettings>;
 
 function isTimeZone(zone: string): boolean {
   try {

@@ -38,9 +38,12 @@ export function quoteArgv(argv: readonly string[]): string {
   return argv.map(quoteArg).join(' ');
 }
 
+/** Arguments made only of these characters mean the same to every shell, quoted or not. */
+export const PLAIN_ARG = /^[A-Za-z0-9_\/.,:=@%+-]+$/;
+
 export function quoteArg(arg: string): string {
   if (arg.includes('\0')) throw new Error('NUL byte in command argument');
-  if (/^[A-Za-z0-9_\/.,:=@%+-]+$/.test(arg)) return arg;
+  if (PLAIN_ARG.test(arg)) return arg;
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 

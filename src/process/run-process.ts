@@ -112,7 +112,8 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
   });
 }
 
-class OutputBuffer {
+/** Collects a stream, keeping at most MAX_OUTPUT_BYTES (the SSH shell uses it too). */
+export class OutputBuffer {
   private readonly chunks: Buffer[] = [];
   private size = 0;
 

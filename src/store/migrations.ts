@@ -157,4 +157,8 @@ export const MIGRATIONS: readonly string[] = [
     last_ok_at   TEXT
   );
   `,
+  // 4: fleet status asks for the newest run of every host.
+  `
+  CREATE INDEX runs_by_host ON runs (host);
+  `,
 ];

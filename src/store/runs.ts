@@ -150,6 +150,14 @@ export class RunRepository {
     return row ? (JSON.parse(row.value) as Record<string, number>) : {};
   }
 
+  /** The newest run of every host (fleet status), in host order. */
+  latestPerHost(): RunRecord[] {
+    const rows = this.db
+      .prepare('SELECT * FROM runs WHERE id IN (SELECT MAX(id) FROM runs GROUP BY host) ORDER BY host')
+      .all() as Row[];
+    return rows.map(toRecord);
+  }
+
   /** Runs that never finished: their process died (kill -9, power loss). */
   unfinished(): RunRecord[] {
     return (this.db.prepare('SELECT * FROM runs WHERE ended_at IS NULL ORDER BY id').all() as Row[]).map(toRecord);

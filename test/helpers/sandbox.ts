@@ -1,4 +1,4 @@
-import { initSandbox, type SandboxPaths } from '../../src/sandbox/init.js';
+import { initSandbox, type SandboxInitOptions, type SandboxPaths } from '../../src/sandbox/init.js';
 import { readState, updateState, type SandboxState } from '../../src/sandbox/state.js';
 
 export interface TestSandbox extends SandboxPaths {
@@ -7,7 +7,7 @@ export interface TestSandbox extends SandboxPaths {
   read(): SandboxState;
 }
 
-export function makeSandbox(dir: string, options: { now?: Date } = {}): TestSandbox {
+export function makeSandbox(dir: string, options: SandboxInitOptions = {}): TestSandbox {
   const paths = initSandbox(dir, options);
   return {
     ...paths,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalShell } from '../../src/pbx/local-shell.js';
 import { quoteArgv, SpawnError, wrapArgv } from '../../src/pbx/shell.js';
+import { isAlive } from '../helpers/process.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
@@ -103,13 +104,3 @@ describe('wrapArgv', () => {
     expect(result.stdout).toBe(`${hostile.join('|')}|`);
   });
 });
-
-/** Running, not a zombie waiting for init to reap it. */
-function isAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRawSaver } from '../../src/app/raw-capture.js';
 import { formatExpiry } from '../../src/core/expiry.js';
-import { PbxError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { LocalShell } from '../../src/pbx/local-shell.js';
 import { PbxReader } from '../../src/pbx/pbx-reader.js';
 import { schmoozeDir } from '../../src/sandbox/licence-file.js';
 import { makeSandbox, type TestSandbox } from '../helpers/sandbox.js';
+import { pbxFailure } from '../helpers/failure.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
@@ -27,14 +27,7 @@ function readerFor(sandbox: TestSandbox, overrides: { fwconsole?: string; tty?: 
   );
 }
 
-async function failure(promise: Promise<unknown>): Promise<PbxError> {
-  const err = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(PbxError);
-  return err as PbxError;
-}
+const failure = pbxFailure;
 
 describe('PbxReader against the simulated fwconsole', () => {
   it('reads deployment, activation, support contract, every module licence and module states', async () => {

@@ -1,0 +1,127 @@
+import { resolve } from 'node:path';
+import { makeRawSaver } from '../../src/app/raw-capture.js';
+import { systemClock } from '../../src/core/clock.js';
+import { parseDuration } from '../../src/core/duration.js';
+import { UsageError } from '../../src/errors.js';
+import { readCredentials } from '../../src/fleet/credentials.js';
+import { loadInventory, selectHosts } from '../../src/fleet/inventory.js';
+import { portalChangeFeed } from '../../src/fleet/change-feed.js';
+import { renewalCycle, type FleetCycleRequest } from '../../src/fleet/renewal-cycle.js';
+import { runFleet } from '../../src/fleet/run-fleet.js';
+import { SshShell } from '../../src/pbx/ssh-shell.js';
+import { Store } from '../../src/store/store.js';
+import { progressLine, renderFleetReport } from '../../src/ui/fleet-view.js';
+import { EXIT, exitForOutcome } from '../exit-codes.js';
+import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
+import { startAlerts } from '../alerting.js';
+import { cycleSettings, portalClient } from '../wiring.js';
+import { systemClockSynchronized } from '../../src/clock/clock-check.js';
+
+export interface FleetOptions extends GlobalOptions {
+  /** `fleet --inventory FILE`; default: fleet.inventory from the config. */
+  readonly inventory?: string;
+}
+
+export interface FleetCheckOptions extends FleetOptions {
+  readonly hosts?: string;
+  readonly concurrency?: number;
+  readonly dryRun?: boolean;
+}
+
+export interface FleetRenewOptions extends FleetOptions {
+  readonly wait?: string;
+}
+
+interface FleetPlan {
+  readonly names: readonly string[] | undefined;
+  readonly concurrency?: number | undefined;
+  readonly jitterMs?: number;
+  readonly request: FleetCycleRequest;
+}
+
+export function inventoryPath(options: FleetOptions, configured: string): string {
+  return options.inventory === undefined ? configured : resolve(options.inventory);
+}
+
+export async function fleetCheckCommand(options: FleetCheckOptions): Promise<number> {
+  const names = options.hosts?.split(',').map((n) => n.trim()).filter((n) => n !== '');
+  const dryRun = options.dryRun ?? false;
+  return runFleetCommand(options, {
+    names,
+    concurrency: options.concurrency,
+    request: { trigger: 'fleet', command: dryRun ? 'fleet check --dry-run' : 'fleet check', dryRun, waitMs: null, ignoreWindow: false },
+  });
+}
+
+/** The cycle for one host, started by hand after a purchase; `--wait` is handed to the cycle. */
+export async function fleetRenewCommand(host: string, options: FleetRenewOptions): Promise<number> {
+  const waitMs = options.wait === undefined ? null : parseDuration(options.wait);
+  if (waitMs === null && options.wait !== undefined) {
+    throw new UsageError(`--wait ${options.wait} is not a duration`, 'Use e.g. 90s, 10m, 2h.');
+  }
+  return runFleetCommand(options, {
+    names: [host],
+    concurrency: 1,
+    jitterMs: 0,
+    request: { trigger: 'manual', command: 'fleet renew', dryRun: false, waitMs, ignoreWindow: true },
+  });
+}
+
+async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<number> {
+  const { loaded, log, tty } = startRuntime(options);
+  const { config } = loaded;
+  const inventory = loadInventory(inventoryPath(options, config.fleet.inventory));
+  const hosts = selectHosts(inventory, plan.names);
+  const credentials = readCredentials(inventory, hosts);
+  const store = Store.open(config.store.path);
+  const portal = portalClient(config, loaded.path, store.portalCache, log);
+  // Built first: a broken alert channel is a configuration error (78) before any host is contacted.
+  const alerts = plan.request.dryRun ? null : await startAlerts(loaded, store, log);
+  // The deployment each host showed last, to match against the portal's change feed.
+  const lastSeen = new Map([...store.expiries.deployments()].sort((a, b) => a.lastSeen.localeCompare(b.lastSeen)).map((d) => [d.host, d.id]));
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const ssh = {
+    connectTimeoutMs: config.fleet.connectTimeout,
+    keepaliveIntervalMs: config.fleet.keepaliveInterval,
+    keepaliveCountMax: config.fleet.keepaliveCountMax,
+  };
+  try {
+    const report = await runFleet({
+      hosts,
+      concurrency: plan.concurrency ?? config.fleet.concurrency,
+      jitterMs: plan.jitterMs ?? config.fleet.jitter,
+      hostTimeoutMs: config.fleet.hostTimeout,
+      openShell: (host) => new SshShell(host, credentials.get(host.name)!, ssh, log),
+      cycle: renewalCycle(
+        {
+          store,
+          clock: systemClock,
+          log,
+          saveRaw: makeRawSaver(config.store.path, () => systemClock.now()),
+          portal,
+          settings: cycleSettings(config),
+          pollEveryMs: config.portal?.pollInterval ?? 30_000,
+          clockSynchronized: systemClockSynchronized,
+        },
+        plan.request,
+      ),
+      changes: portal ? portalChangeFeed(portal, store, log) : undefined,
+      lastKnownDeployment: (host) => host.deploymentId ?? lastSeen.get(host.name) ?? null,
+      signal: interrupt.signal,
+      log,
+      onHostDone: !options.json && process.stderr.isTTY ? (r, done, total) => process.stderr.write(`${progressLine(r, done, total)}\n`) : undefined,
+    });
+    if (options.json) printJson(report);
+    else print(renderFleetReport(report, tty));
+    // Alerts come from what was recorded, per host; delivery problems stay in the outbox, not in the exit code.
+    await alerts?.run(systemClock.now());
+    return report.worst === null ? EXIT.ok : exitForOutcome(report.worst);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    store.close();
+  }
+}

@@ -1,0 +1,106 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { runCycle, type CycleSettings } from '../app/cycle.js';
+import { waitForRenewal } from '../app/wait-for-renewal.js';
+import type { ClockStatus } from '../clock/clock-check.js';
+import type { Clock } from '../core/clock.js';
+import { LeaseHeldError, PbxError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { applyInvocation } from '../pbx/apply-invocation.js';
+import { PbxReader } from '../pbx/pbx-reader.js';
+import type { Portal } from '../portal/client.js';
+import { lastAnswerPortal } from '../portal/last-answer.js';
+import type { Trigger } from '../store/runs.js';
+import type { Store } from '../store/store.js';
+import type { FleetHost } from './inventory.js';
+import type { Cycle, CycleResult } from './run-fleet.js';
+
+export interface FleetCycleDeps {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** Keeps fwconsole output the readers did not recognise (see makeRawSaver). */
+  readonly saveRaw: (name: string, text: string) => string | null;
+  /** null: monitor only. */
+  readonly portal: Portal | null;
+  /** The agent's own settings that are not per host: maintenance window, time zone, clock skew. */
+  readonly settings: Pick<CycleSettings, 'window' | 'timeZone' | 'maxSkewMs'>;
+  readonly pollEveryMs: number;
+  readonly clockSynchronized: () => Promise<ClockStatus['synchronized']>;
+}
+
+/** What `fleet check` and `fleet renew` ask of the per-host cycle. */
+export interface FleetCycleRequest {
+  readonly trigger: Trigger;
+  /** Recorded on the run: `fleet check`, `fleet renew`. */
+  readonly command: string;
+  readonly dryRun: boolean;
+  /** `fleet renew --wait`: how long to poll the portal until the purchase shows; null: do not wait. */
+  readonly waitMs: number | null;
+  /** `fleet renew` applies whatever the maintenance window. */
+  readonly ignoreWindow: boolean;
+}
+
+/**
+ * The renewal cycle (the same `runCycle` as the local `check`) for one fleet
+ * host, over its SSH shell, recorded under the inventory host name. The host's
+ * deployment id from the inventory is the expected one.
+ */
+export function renewalCycle(deps: FleetCycleDeps, request: FleetCycleRequest): Cycle<FleetHost> {
+  return async (host, shell, context): Promise<CycleResult> => {
+    const log = deps.log.child({ host: host.name });
+    const pbx = host.pbx;
+    const reader = new PbxReader(shell, { fwconsole: pbx.fwconsole, schmoozeDir: pbx.schmoozeDir, tty: pbx.tty, readTimeoutMs: pbx.readTimeout, saveRaw: deps.saveRaw }, log);
+    // The change feed says this deployment is unchanged: its last good answer stands in for a poll.
+    // Not for a `fleet renew` by hand: right after a purchase the feed may lag, ask the portal itself.
+    const unchanged = context.portalChanged === false && request.trigger !== 'manual';
+    const portal = deps.portal && unchanged ? lastAnswerPortal(deps.portal, deps.store.portalCache) : deps.portal;
+    const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
+    const settings: CycleSettings = {
+      ...deps.settings,
+      expectedDeploymentId: host.deploymentId ?? undefined,
+      apply: {
+        invocation: (deploymentId) => applyInvocation(pbx, pbx.applyCommand, deploymentId),
+        applyTimeoutMs: pbx.applyTimeout,
+        settleDelayMs: pbx.settleDelay,
+        settleTimeoutMs: pbx.settleTimeout,
+      },
+    };
+    if (request.waitMs !== null && portal) await waitOnPortal(reader, portal, deps, request.waitMs, host, context.signal, log);
+    try {
+      const result = await runCycle(
+        { store: deps.store, reader, portal, clock: deps.clock, log, host: host.name, clockSynchronized: deps.clockSynchronized, sleep },
+        settings,
+        { trigger: request.trigger, command: request.command, dryRun: request.dryRun, ignoreWindow: request.ignoreWindow, signal: context.signal },
+      );
+      return { outcome: result.outcome, deploymentId: result.deploymentId, runId: result.runId, error: result.error };
+    } catch (err) {
+      // Another cycle (a `fleet renew`, another fleet run) is on this host now: nothing was read or changed.
+      if (err instanceof LeaseHeldError) return { outcome: 'unreachable', deploymentId: null, error: { message: err.message, hint: err.hint } };
+      throw err;
+    }
+  };
+}
+
+async function waitOnPortal(reader: PbxReader, portal: Portal, deps: FleetCycleDeps, waitMs: number, host: FleetHost, signal: AbortSignal, log: Logger): Promise<void> {
+  let info;
+  try {
+    info = await reader.readLicence(signal);
+  } catch (err) {
+    if (err instanceof PbxError) return; // the cycle reads again and records why it cannot
+    throw err;
+  }
+  const deploymentId = info.deploymentId ?? host.deploymentId;
+  if (deploymentId === null) return;
+  const found = await waitForRenewal(
+    { portal, clock: deps.clock, log, sleep: (ms, s) => delay(ms, undefined, { signal: s }) },
+    {
+      deploymentId,
+      pbxItems: info.items,
+      waitMs,
+      pollEveryMs: deps.pollEveryMs,
+      signal,
+      onPoll: ({ attempt, remainingMs, error }) => log.info({ attempt, remainingMs, error }, 'renewal not on the portal yet'),
+    },
+  );
+  log.info({ renewals: found.map((f) => f.item) }, found.length > 0 ? 'the portal shows the renewal' : 'nothing new appeared on the portal');
+}
