@@ -49,6 +49,27 @@ function recordRun(store: Store, outcome: RunOutcome, when: Date, details?: obje
 const titles = (r: Receiver) => r.accepted().map((b) => String(b.title));
 
 describe('AlertService with a real store and a real webhook receiver', () => {
+  it('names the fleet host in the subject of a deployment reached over SSH', async () => {
+    const r = await receiver();
+    const { store, service } = setup(webhook, r);
+    store.expiries.record({
+      deploymentId: '632',
+      host: 'rome',
+      productName: 'PBXact',
+      source: 'pbx',
+      items: [makeItem('module-license', 'broadcast', dateExpiry('2026-12-01'))],
+      kinds: ['module-license'],
+      runId: null,
+      at: T0.toISOString(),
+    });
+    const id = store.runs.start({ trigger: 'fleet', command: 'fleet check', host: 'rome', deploymentId: '632', dryRun: false, pid: 1, at: T0.toISOString() });
+    store.runs.finish(id, { outcome: 'up-to-date', at: T0.toISOString(), deploymentId: '632' });
+
+    await service.run(T0);
+
+    expect(titles(r)).toEqual(['PBX rome (632): broadcast licence expires in 5 days (2026-12-01)']);
+  });
+
   it('ten evaluations and deliveries give one message per group, grouped modules in one', async () => {
     const r = await receiver();
     const { store, service } = setup(webhook, r);
