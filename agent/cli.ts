@@ -14,6 +14,7 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .version(version)
     .option('-c, --config <file>', 'configuration file (default: $PBX_AGENT_CONFIG or /etc/pbx-activation-agent/config.json)')
     .addOption(new Option('--log-level <level>', 'log level (overrides log.level)').choices(LOG_LEVELS))
+    .addOption(new Option('--config-stdin', 'read the configuration text from stdin (the daemon passes the one in force to its checks)').hideHelp())
     .configureHelp({ showGlobalOptions: true })
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
@@ -32,6 +33,8 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .description('one full cycle now: read the PBX, poll the portal, apply renewals if due and allowed, verify, record')
     .option('--dry-run', 'plan and report, change nothing on the PBX and send no alerts')
     .option('--json', 'machine-readable output')
+    // The daemon starts its checks as `check --trigger schedule|startup`: recorded as such, logs to the journal.
+    .addOption(new Option('--trigger <trigger>').choices(['schedule', 'startup']).hideHelp())
     .action((opts, cmd: Command) => run(async () => (await import('./commands/check.js')).checkCommand(cmd.optsWithGlobals()))());
 
   program
@@ -75,6 +78,14 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .command('run')
     .description('the daemon (what systemd starts): scheduled checks, housekeeping, metrics; SIGHUP reloads the config')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/run.js')).runCommand(cmd.optsWithGlobals(), version))());
+
+  program
+    .command('config')
+    .description('the configuration file')
+    .command('check')
+    .description('validate the configuration as the daemon would (schema, schedule, alert channels and their files); exit 78 listing every problem')
+    .option('--json', 'machine-readable output (the validated configuration, or the problems)')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/config.js')).configCheckCommand(cmd.optsWithGlobals()))());
 
   program
     .command('doctor')

@@ -1,11 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { loadConfig, resolveConfigPath, type LoadedConfig } from '../src/config/load.js';
-import { createLogger, type Logger, type LogLevel } from '../src/log/logger.js';
+import type { Logger, LogLevel } from '../src/log/logger.js';
+import { commandLogger } from './logging.js';
 
 /** Options every command accepts (see cli.ts). */
 export interface GlobalOptions {
   readonly config?: string;
   readonly logLevel?: LogLevel;
   readonly json?: boolean;
+  /** The config text comes on stdin (the daemon passes the config in force to its checks); --config still names its path. */
+  readonly configStdin?: boolean;
 }
 
 export interface Runtime {
@@ -17,14 +21,9 @@ export interface Runtime {
 
 /** Loads the configuration and the logger; throws ConfigError (exit 78) before anything else happens. */
 export function startRuntime(options: GlobalOptions, logStream: 'stdout' | 'stderr' = 'stderr'): Runtime {
-  const loaded = loadConfig(resolveConfigPath(options.config));
-  const interactive = Boolean(process[logStream].isTTY);
-  const log = createLogger({
-    // At a terminal the command's own output says what happened; logs add only warnings.
-    level: options.logLevel ?? loaded.config.log.level ?? (interactive && logStream === 'stderr' ? 'warn' : 'info'),
-    stream: logStream,
-    pretty: interactive,
-  });
+  const path = resolveConfigPath(options.config);
+  const loaded = options.configStdin ? loadConfig(path, readFileSync(0, 'utf8')) : loadConfig(path);
+  const log = commandLogger(loaded, options.logLevel, logStream);
   return { loaded, log, tty: Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined };
 }
 

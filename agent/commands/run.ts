@@ -1,23 +1,25 @@
-import type { AlertService } from '../../src/alerts/service.js';
-import { runCycle } from '../../src/app/cycle.js';
-import type { LoadedConfig } from '../../src/config/load.js';
-import { LeaseHeldError } from '../../src/errors.js';
+import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../src/core/clock.js';
 import type { Logger } from '../../src/log/logger.js';
-import { LocalShell } from '../../src/pbx/local-shell.js';
-import { ObservedShell } from '../../src/pbx/observed-shell.js';
-import { AgentService, assertServiceConfig, type JobContext } from '../../src/service/agent-service.js';
+import { runProcess } from '../../src/process/run-process.js';
+import { AgentService, type JobContext } from '../../src/service/agent-service.js';
 import type { DaemonJobs } from '../../src/service/daemon.js';
 import { serviceNotifier } from '../../src/service/sd-notify.js';
 import { Store } from '../../src/store/store.js';
-import { startAlerts } from '../alerting.js';
 import { rememberConfig } from '../remembered-config.js';
 import { EXIT } from '../exit-codes.js';
-import { startRuntime, type GlobalOptions } from '../runtime.js';
-import { localCycle } from '../wiring.js';
+import { resolveConfigPath } from '../../src/config/config-file.js';
+import { commandLogger } from '../logging.js';
+import type { GlobalOptions } from '../runtime.js';
+import { loadServiceConfig } from '../service-config.js';
 
 /** After SIGTERM the process is gone within this, whatever a job does (systemd's TimeoutStopSec is 20 s). */
 const HARD_EXIT_MS = 14_500;
+/** A child that outlives this is stopped: far beyond any cycle's own timeouts (read, apply, settle). */
+const CHILD_LIMIT_MS = 2 * 3_600_000;
+/** Within the service's stop budget: grace for the job (9 s) + this < the hard exit (14.5 s). */
+const CHILD_STOP_GRACE_MS = 4000;
+const AGENT_BIN = fileURLToPath(new URL('../../../bin/pbx-activation-agent.js', import.meta.url));
 
 /**
  * The daemon systemd starts. Logs go to stdout (journald). Exit 78 on an
@@ -25,14 +27,10 @@ const HARD_EXIT_MS = 14_500;
  * metrics port cannot be had; 0 after SIGTERM/SIGINT.
  */
 export async function runCommand(options: GlobalOptions, version: string): Promise<number> {
-  const { loaded, log } = startRuntime(options, 'stdout');
-  assertServiceConfig(loaded);
+  // Everything is checked before anything starts (exit 78): schema, schedule, alert channels and their files.
+  const loaded = await loadServiceConfig(resolveConfigPath(options.config));
+  const log = commandLogger(loaded, options.logLevel, 'stdout');
   const store = Store.open(loaded.config.store.path);
-  // Alert channels are read and checked now: a broken one is exit 78 before the daemon starts.
-  await startAlerts(loaded, store, log).catch((err: unknown) => {
-    store.close();
-    throw err;
-  });
   const service = new AgentService({
     loaded,
     store,
@@ -40,6 +38,7 @@ export async function runCommand(options: GlobalOptions, version: string): Promi
     log,
     version,
     notifier: serviceNotifier(process.env, log),
+    reloadConfig: loadServiceConfig,
     jobs: (context) => jobs(context, store, log),
   });
 
@@ -77,46 +76,42 @@ export async function runCommand(options: GlobalOptions, version: string): Promi
 }
 
 /**
- * What the daemon runs: the renewal cycle (as `check` does, trigger schedule
- * or startup) and the alert service. The config is read at each run, so a
- * SIGHUP reload applies from the next one.
+ * What the daemon runs, each in a child process of the agent (`check` and
+ * `alerts run`, the commands an operator would type): the daemon itself stays
+ * small over years of uptime, a crash or a leak in a cycle cannot take it
+ * down, and what a cycle used is given back when it ends. The child reads the
+ * config file itself, so a SIGHUP reload applies from the next one.
  */
 function jobs(context: JobContext, store: Store, log: Logger): DaemonJobs {
-  let alerts: { service: AlertService; for: LoadedConfig } | null = null;
-  const alertService = async () => {
-    // Built again after a reload, which may have changed the channels.
-    if (alerts?.for !== context.loaded()) alerts = { service: await startAlerts(context.loaded(), store, log), for: context.loaded() };
-    return alerts.service;
-  };
+  // The config in force goes to the child on stdin: after a refused reload it is not what the file says.
+  const agent = (args: string[], signal: AbortSignal) =>
+    runProcess([process.execPath, AGENT_BIN, ...args, '--config', context.loaded().path, '--config-stdin'], {
+      timeoutMs: CHILD_LIMIT_MS,
+      signal,
+      input: context.loaded().text,
+      inheritOutput: true,
+      // Stopping, the child records its run as interrupted before it goes: give it the time.
+      killGraceMs: CHILD_STOP_GRACE_MS,
+      // If the daemon dies (kill -9), the child hears of it and stops, recording its run as interrupted.
+      ipc: true,
+    });
   return {
     cycle: async (trigger, signal) => {
-      const loaded = context.loaded();
-      rememberConfig(store, loaded);
-      let fwconsoleMs = 0;
-      const shell = new ObservedShell(new LocalShell(), {
-        signal,
-        onExec: (command, ms) => {
-          fwconsoleMs += ms;
-          context.metrics.observeFwconsole(command, ms);
-        },
-      });
-      const cycle = localCycle(loaded.config, loaded.path, store, log, shell);
-      try {
-        const result = await runCycle(cycle.deps, cycle.settings, { trigger, command: 'run', dryRun: false, signal });
-        const portalMs = (store.runs.get(result.runId)?.details?.durations as { portalMs?: number } | undefined)?.portalMs;
-        return { outcome: result.outcome, durations: { fwconsoleMs, ...(portalMs !== undefined ? { portalMs } : {}) } };
-      } catch (err) {
-        if (err instanceof LeaseHeldError) {
-          log.warn({ holder: err.holder }, 'another cycle holds the lease; checking again later');
-          return { outcome: 'locked' };
-        }
-        throw err;
-      } finally {
-        await cycle.close();
+      rememberConfig(store, context.loaded());
+      const child = await agent(['check', '--trigger', trigger], signal);
+      if (child.exitCode === EXIT.locked) return { outcome: 'locked' };
+      const run = store.runs.list({ limit: 50 }).find((r) => r.pid === child.pid);
+      if (!run?.outcome) {
+        log.error({ exitCode: child.exitCode, signal: child.signal }, 'the check process ended without recording its run');
+        return { outcome: 'failed' };
       }
+      const details = (run.details ?? {}) as { durations?: { fwconsoleMs?: number; portalMs?: number }; fwconsole?: Array<{ command: string; ms: number }> };
+      for (const call of details.fwconsole ?? []) context.observe.fwconsole(call.command, call.ms);
+      return { outcome: run.outcome, durations: details.durations ?? {} };
     },
-    alerts: async () => {
-      await (await alertService()).run(systemClock.now());
+    alerts: async (signal) => {
+      const child = await agent(['alerts', 'run'], signal);
+      if (child.exitCode !== EXIT.ok) log.warn({ exitCode: child.exitCode }, 'alerts run did not deliver everything; the outbox keeps the rest');
     },
   };
 }

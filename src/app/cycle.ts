@@ -53,6 +53,8 @@ export interface CycleOptions {
   /** Asked before restarting Apache; false leaves the renewals pending. */
   readonly confirm?: (plan: Plan) => Promise<boolean>;
   readonly signal?: AbortSignal;
+  /** Filled by the caller's shell while the cycle runs (fwconsole command, ms); recorded on the run for metrics. */
+  readonly fwconsoleCalls?: ReadonlyArray<{ readonly command: string; readonly ms: number }>;
 }
 
 export interface ItemView {
@@ -280,6 +282,7 @@ class Cycle {
           warnings: this.warnings,
           clock: this.clock,
           durations: { ...this.durations, totalMs: performance.now() - this.started },
+          ...(this.options.fwconsoleCalls ? { fwconsole: this.options.fwconsoleCalls.map((c) => ({ command: c.command, ms: Math.round(c.ms) })) } : {}),
         },
       }),
     );

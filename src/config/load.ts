@@ -13,12 +13,16 @@ export interface LoadedConfig {
   readonly config: AgentConfig;
   /** The text's digest (see configDigest), so a later read-only command can reuse this validation. */
   readonly digest: string;
+  /** The text it was validated from: the daemon hands it to its checks, so they use the config in force. */
+  readonly text: string;
 }
 
-/** Reads and validates the configuration; every problem is listed in one ConfigError (exit 78). */
-export function loadConfig(path: string): LoadedConfig {
-  const text = readConfigText(path);
-  return { path, config: parseConfig(text, path), digest: configDigest(text, agentVersion()) };
+/**
+ * Reads and validates the configuration; every problem is listed in one
+ * ConfigError (exit 78). `text` given: that text, as if it were the file at `path`.
+ */
+export function loadConfig(path: string, text: string = readConfigText(path)): LoadedConfig {
+  return { path, config: parseConfig(text, path), digest: configDigest(text, agentVersion()), text };
 }
 
 /** Validates a config text; relative paths in it are taken relative to the file's directory. */

@@ -1,9 +1,9 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AlertSettings } from './alerts-schema.js';
 import { Duration } from './duration-schema.js';
 import { DEPLOYMENT_ID, MODULE_KEY } from '../core/items.js';
 import { looksLikeWindow, parseWindow } from '../core/window.js';
+import { parseListen } from './listen.js';
 
 export { Duration };
 
@@ -175,24 +175,6 @@ function isLoopback(hostname: string): boolean {
 export type ScheduleSettings = z.output<typeof ScheduleSettings>;
 export type MetricsSettings = z.output<typeof MetricsSettings>;
 
-export interface ListenAddress {
-  readonly host: string;
-  readonly port: number;
-  readonly loopback: boolean;
-}
-
-/** `127.0.0.1:9468`, `[::1]:9468`, `localhost:9468`, `0.0.0.0:9468`; null when not of that form. */
-export function parseListen(text: string): ListenAddress | null {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(text.trim());
-  if (!m) return null;
-  const host = m[1] ?? m[2]!;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return null;
-  if (m[1] !== undefined && isIP(host) !== 6) return null;
-  if (m[2] !== undefined && isIP(host) === 0 && !/^[a-zA-Z0-9.-]+$/.test(host)) return null;
-  const loopback = host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-  return { host, port, loopback };
-}
 export type FleetSettings = z.output<typeof FleetSettings>;
 
 function isTimeZone(zone: string): boolean {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { ListenAddress } from '../config/schema.js';
+import type { ListenAddress } from '../config/listen.js';
 import { AgentError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from './metrics.js';

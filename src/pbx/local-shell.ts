@@ -13,6 +13,10 @@ export class LocalShell implements PbxShell {
     return runProcess(wrapArgv(argv, options), {
       timeoutMs: options.timeoutMs,
       signal: options.signal,
+      // script(1) does not stop on SIGTERM; killing it closes the pseudo-terminal, whose
+      // session (fwconsole and its PHP) then gets SIGHUP. Do it at once, before our own caller
+      // (the daemon stopping) might be gone and leave script waiting for ever.
+      ...(options.tty ? { killGraceMs: 200 } : {}),
       // A wide, plain terminal: fwconsole tables are not wrapped, colours are off unless forced.
       env: { ...this.env, LANG: this.env.LANG ?? 'C.UTF-8', TERM: this.env.TERM ?? 'dumb', COLUMNS: '200' },
     });

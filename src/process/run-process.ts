@@ -12,10 +12,18 @@ export interface ProcessOptions {
   readonly input?: string | Buffer;
   readonly signal?: AbortSignal | undefined;
   readonly cwd?: string;
+  /** The child writes to our stdout/stderr (the daemon's children log to the journal) instead of being captured. */
+  readonly inheritOutput?: boolean;
+  /** After SIGTERM on timeout or abort, how long the process group gets before SIGKILL (default 2 s). */
+  readonly killGraceMs?: number;
+  /** Open an IPC channel: a Node child then learns when we are gone (its 'disconnect' event), even after kill -9. */
+  readonly ipc?: boolean;
 }
 
 export interface ProcessResult {
   readonly argv: readonly string[];
+  /** The local process id (absent for commands run over SSH). */
+  readonly pid?: number | null;
   readonly exitCode: number | null;
   readonly signal: string | null;
   readonly stdout: string;
@@ -39,7 +47,7 @@ export class SpawnError extends Error {
 
 /** Output beyond this is cut: fwconsole never prints megabytes, a runaway process might. */
 const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
-/** After SIGTERM, how long the process group gets before SIGKILL. */
+/** After SIGTERM, how long the process group gets before SIGKILL, unless the caller says otherwise. */
 const KILL_GRACE_MS = 2000;
 
 export function runProcess(argv: readonly string[], options: ProcessOptions): Promise<ProcessResult> {
@@ -47,7 +55,12 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), {
       detached: true,
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+      stdio: [
+        options.input === undefined ? 'ignore' : 'pipe',
+        options.inheritOutput ? 'inherit' : 'pipe',
+        options.inheritOutput ? 'inherit' : 'pipe',
+        ...(options.ipc ? (['ipc'] as const) : []),
+      ],
       env: options.env ?? process.env,
       cwd: options.cwd,
     });
@@ -67,7 +80,7 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
     };
     const stop = () => {
       killGroup('SIGTERM');
-      killTimer = setTimeout(() => killGroup('SIGKILL'), KILL_GRACE_MS);
+      killTimer = setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? KILL_GRACE_MS);
     };
     const timer = setTimeout(() => {
       timedOut = true;
@@ -100,6 +113,7 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
       options.signal?.removeEventListener('abort', onAbort);
       resolve({
         argv,
+        pid: child.pid ?? null,
         exitCode: code,
         signal,
         stdout: stdout.text(),

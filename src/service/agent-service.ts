@@ -1,10 +1,11 @@
-import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { parseListen, type AgentConfig } from '../config/schema.js';
+import type { LoadedConfig } from '../config/load.js';
+import { parseListen } from '../config/listen.js';
+import type { AgentConfig } from '../config/schema.js';
 import type { Clock } from '../core/clock.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { AgentMetrics } from '../metrics/metrics.js';
-import { MetricsServer } from '../metrics/server.js';
+import type { AgentMetrics } from '../metrics/metrics.js';
+import type { MetricsServer } from '../metrics/server.js';
 import type { Store } from '../store/store.js';
 import { Daemon, type CycleResult, type DaemonJobs, type DaemonSettings } from './daemon.js';
 import { loadSlot } from './daemon-state.js';
@@ -21,9 +22,11 @@ export interface ServiceDeps {
   readonly log: Logger;
   readonly version: string;
   readonly notifier: ServiceNotifier;
+  /** Reads and validates the configuration again (SIGHUP); throws ConfigError listing every problem. */
+  readonly reloadConfig: (path: string) => Promise<LoadedConfig>;
   /**
    * Builds the jobs once; they read `config()` at each run so a reload applies
-   * to the next cycle. `metrics` is where they report fwconsole and portal durations.
+   * to the next cycle. `observe` is where they report fwconsole durations.
    */
   readonly jobs: (context: JobContext) => DaemonJobs;
 }
@@ -32,7 +35,12 @@ export interface JobContext {
   readonly config: () => AgentConfig;
   /** The config with the path it came from (secrets are found relative to it). */
   readonly loaded: () => LoadedConfig;
-  readonly metrics: AgentMetrics;
+  /** Reports what a cycle measured to the metrics (a no-op while no listener is configured). */
+  readonly observe: CycleObserver;
+}
+
+export interface CycleObserver {
+  fwconsole(command: string, ms: number): void;
 }
 
 const HOUR = 3_600_000;
@@ -45,19 +53,13 @@ export class AgentService {
   private loaded: LoadedConfig;
   private daemon: Daemon | null = null;
   private server: MetricsServer | null = null;
-  private readonly metrics: AgentMetrics;
+  /** Built with the first listener: prom-client is not loaded while metrics are off. */
+  private metrics: AgentMetrics | null = null;
   private readonly startedAt: Date;
 
   constructor(private readonly deps: ServiceDeps) {
     this.loaded = deps.loaded;
     this.startedAt = deps.clock.now();
-    this.metrics = new AgentMetrics({
-      store: deps.store,
-      clock: deps.clock,
-      version: deps.version,
-      startedAt: this.startedAt,
-      staleAfterMs: () => staleAfterMs(this.daemon?.schedule ?? this.settings(this.loaded.config).schedule, this.loaded.config.metrics.staleAfter),
-    });
   }
 
   get config(): AgentConfig {
@@ -71,7 +73,8 @@ export class AgentService {
   /** Starts the metrics listener (failing fast when its port is taken), then the daemon. */
   async start(): Promise<void> {
     await this.startServer(this.loaded.config);
-    const jobs = this.deps.jobs({ config: () => this.loaded.config, loaded: () => this.loaded, metrics: this.metrics });
+    const observe: CycleObserver = { fwconsole: (command, ms) => this.metrics?.observeFwconsole(command, ms) };
+    const jobs = this.deps.jobs({ config: () => this.loaded.config, loaded: () => this.loaded, observe });
     const { store, clock, log } = this.deps;
     this.daemon = new Daemon(
       {
@@ -82,8 +85,8 @@ export class AgentService {
         log,
         notifier: this.deps.notifier,
         onCycle: (result: CycleResult | null, ms: number) => {
-          this.metrics.observeCheck(result?.outcome ?? 'error', ms);
-          if (result?.durations?.portalMs !== undefined) this.metrics.observePortal(result.durations.portalMs);
+          this.metrics?.observeCheck(result?.outcome ?? 'error', ms);
+          if (result?.durations?.portalMs !== undefined) this.metrics?.observePortal(result.durations.portalMs);
         },
       },
       this.settings(this.loaded.config),
@@ -99,8 +102,7 @@ export class AgentService {
     const { log } = this.deps;
     let next: LoadedConfig;
     try {
-      next = loadConfig(this.loaded.path);
-      assertServiceConfig(next);
+      next = await this.deps.reloadConfig(this.loaded.path);
     } catch (err) {
       const problems = err instanceof ConfigError ? err.problems : [errorMessage(err)];
       for (const problem of problems) log.error({ file: this.loaded.path, problem }, 'configuration problem');
@@ -139,6 +141,14 @@ export class AgentService {
   private async startServer(config: AgentConfig): Promise<void> {
     const address = config.metrics.listen === undefined ? null : parseListen(config.metrics.listen);
     if (address === null) return;
+    const [{ AgentMetrics }, { MetricsServer }] = await Promise.all([import('../metrics/metrics.js'), import('../metrics/server.js')]);
+    this.metrics ??= new AgentMetrics({
+      store: this.deps.store,
+      clock: this.deps.clock,
+      version: this.deps.version,
+      startedAt: this.startedAt,
+      staleAfterMs: () => staleAfterMs(this.daemon?.schedule ?? this.settings(this.loaded.config).schedule, this.loaded.config.metrics.staleAfter),
+    });
     const server = new MetricsServer(address, this.metrics, this.deps.log);
     await server.start();
     this.server = server;

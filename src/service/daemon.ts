@@ -1,7 +1,7 @@
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import type { Outcome } from '../store/runs.js';
+import type { RunOutcome } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { closeInterruptedRuns, closeOwnRuns, lastSuccess, loadFailureState, saveFailureState, saveNextCheck, saveSlot } from './daemon-state.js';
 import { afterCycle, NO_FAILURES, planNextCheck, type DueReason, type FailureState, type NextCheck, type RetryPolicy } from './plan.js';
@@ -12,8 +12,8 @@ export type CycleTrigger = 'schedule' | 'startup';
 
 /** What a cycle reports back; the daemon needs only the outcome, metrics use the durations. */
 export interface CycleResult {
-  /** `locked`: another cycle held the lease, nothing ran. */
-  readonly outcome: Outcome | 'locked';
+  /** `locked`: another cycle held the lease, nothing ran. `interrupted`: the cycle was stopped before it finished. */
+  readonly outcome: RunOutcome | 'locked';
   /** Time spent in fwconsole and with the portal, when the cycle measured it. */
   readonly durations?: { readonly fwconsoleMs?: number; readonly portalMs?: number };
 }

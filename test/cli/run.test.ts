@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -130,7 +130,7 @@ describe('run (the daemon)', () => {
     expect(result.stderr).toMatch(/the store .* is locked by another process/);
   });
 
-  it('SIGTERM while fwconsole hangs: exits within 15 s with the store consistent; after kill -9 the next start marks the run interrupted', async () => {
+  it('SIGTERM while fwconsole hangs: exits within 15 s, the run interrupted; kill -9 of the daemon stops its check too; the next start checks again', async () => {
     const sb = sandbox();
     sb.edit((s) => {
       s.pbx.faults['sa info'] = 'hang';
@@ -144,22 +144,34 @@ describe('run (the daemon)', () => {
     const stopMs = Date.now() - started;
     const crashed = run(sb);
     await crashed.waitFor((l) => l.msg === 'check starting');
+    await new Promise((r) => setTimeout(r, 500));
     crashed.child.kill('SIGKILL');
     await crashed.exited();
+    // The daemon's check process hears that the daemon is gone and records its run as interrupted.
+    await waitUntil(() => {
+      const store = Store.open(sb.store, { readonly: true });
+      try {
+        return store.runs.unfinished().length === 0;
+      } finally {
+        store.close();
+      }
+    });
+    sb.edit((s) => void delete s.pbx.faults['sa info']);
     const restarted = run(sb);
-    const recovered = await restarted.waitFor((l) => l.msg === 'runs left unfinished by a stopped agent were marked interrupted');
+    await restarted.waitFor(finished, 30_000);
     restarted.child.kill('SIGTERM');
     await restarted.exited();
 
     expect(code).toBe(0);
     expect(stopMs).toBeLessThan(15_000);
     const store = Store.open(sb.store, { readonly: true });
-    const runs = store.runs.list();
+    const runs = store.runs.list().filter((r) => r.command === 'run');
     expect(store.integrityCheck()).toEqual(['ok']);
-    expect(runs.find((r) => r.id === (recovered.runs as number[])[0])?.outcome).toBe('interrupted');
-    expect(runs.filter((r) => r.command === 'run').every((r) => r.endedAt !== null)).toBe(true);
+    expect(runs.map((r) => r.outcome)).toEqual(['up-to-date', 'interrupted', 'interrupted']);
+    expect(runs.every((r) => r.endedAt !== null)).toBe(true);
     store.close();
-  }, 60_000);
+    expect(processesUsing(sb.dir)).toEqual([]);
+  }, 90_000);
 
   it('SIGTERM in the middle of an apply: exits within 15 s, the run is interrupted, the next start recovers', async () => {
     const world = await cycleWorld(join(tmp(), 'w'));
@@ -194,6 +206,29 @@ describe('run (the daemon)', () => {
     );
   }, 60_000);
 });
+
+async function waitUntil(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Processes whose command line mentions the directory: nothing the agent started may linger. */
+function processesUsing(dir: string): string[] {
+  return readdirSync('/proc')
+    .filter((p) => /^\d+$/.test(p))
+    .map((p) => {
+      try {
+        return { stat: readFileSync(`/proc/${p}/stat`, 'utf8'), cmd: readFileSync(`/proc/${p}/cmdline`, 'utf8').replace(/\0/g, ' ') };
+      } catch {
+        return null;
+      }
+    })
+    .filter((p): p is { stat: string; cmd: string } => p !== null && p.cmd.includes(dir) && !/\) Z /.test(p.stat))
+    .map((p) => p.cmd);
+}
 
 function writeConfig(sb: TestSandbox, extra: Record<string, unknown>): string {
   const file = join(sb.dir, 'other.json');

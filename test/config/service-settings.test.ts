@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
-import { parseListen } from '../../src/config/schema.js';
+import { parseListen } from '../../src/config/listen.js';
 import { ConfigError } from '../../src/errors.js';
 
 function problems(config: object): readonly string[] {

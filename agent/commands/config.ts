@@ -1,0 +1,42 @@
+import { readFileSync } from 'node:fs';
+import { readConfigText, resolveConfigPath } from '../../src/config/config-file.js';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigError } from '../../src/errors.js';
+import { buildChannels } from '../../src/notify/build.js';
+import { assertServiceConfig } from '../../src/service/agent-service.js';
+import { EXIT } from '../exit-codes.js';
+import { print, printJson } from '../output.js';
+import type { GlobalOptions } from '../runtime.js';
+
+/**
+ * `config check`: validates the configuration as the daemon would (schema,
+ * schedule, alert channels and the files they name). The daemon itself runs
+ * this in a child process at start and on SIGHUP, so it never keeps the
+ * validator in memory; `--json` gives it the validated configuration.
+ */
+export async function configCheckCommand(options: GlobalOptions): Promise<number> {
+  const path = resolveConfigPath(options.config);
+  try {
+    const loaded = loadConfig(path, options.configStdin ? readFileSync(0, 'utf8') : readConfigText(path));
+    // The schedule and the alert channels are checked apart from the schema: gather both, list every problem.
+    const problems: string[] = [];
+    const collect = (err: unknown) => {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+    };
+    try {
+      assertServiceConfig(loaded);
+    } catch (err) {
+      collect(err);
+    }
+    await buildChannels(loaded.config.alerts, loaded.path).catch(collect);
+    if (problems.length > 0) throw new ConfigError(loaded.path, problems);
+    if (options.json) printJson({ ok: true, path, digest: loaded.digest, config: loaded.config });
+    else print(`The configuration ${path} is valid.`);
+    return EXIT.ok;
+  } catch (err) {
+    if (!(err instanceof ConfigError) || !options.json) throw err;
+    printJson({ ok: false, file: err.file, problems: err.problems, hint: err.hint });
+    return EXIT.config;
+  }
+}
