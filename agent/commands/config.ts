@@ -3,6 +3,7 @@ import { readConfigText, resolveConfigPath } from '../../src/config/config-file.
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { buildChannels } from '../../src/notify/build.js';
+import { redactUrl } from '../../src/notify/channel.js';
 import { assertServiceConfig } from '../../src/service/agent-service.js';
 import { EXIT } from '../exit-codes.js';
 import { print, printJson } from '../output.js';
@@ -31,7 +32,9 @@ export async function configCheckCommand(options: GlobalOptions): Promise<number
     }
     await buildChannels(loaded.config.alerts, loaded.path).catch(collect);
     if (problems.length > 0) throw new ConfigError(loaded.path, problems);
-    if (options.json) printJson({ ok: true, path, digest: loaded.digest, config: loaded.config });
+    // Webhook URLs carry tokens: shown as scheme and host only (the daemon does not send alerts itself).
+    const shown = { ...loaded.config, alerts: { ...loaded.config.alerts, channels: loaded.config.alerts.channels.map((c) => ('url' in c && typeof c.url === 'string' ? { ...c, url: redactUrl(c.url) } : c)) } };
+    if (options.json) printJson({ ok: true, path, digest: loaded.digest, config: shown });
     else print(`The configuration ${path} is valid.`);
     return EXIT.ok;
   } catch (err) {
