@@ -10,7 +10,9 @@ import type { Store } from '../src/store/store.js';
 const KEY = 'validated_config';
 
 export function rememberConfig(store: Store, loaded: LoadedConfig): void {
-  const value = JSON.stringify({ digest: loaded.digest, config: loaded.config });
+  // Read-only commands never send alerts, and webhook URLs carry tokens: the channels are not kept.
+  const config: AgentConfig = { ...loaded.config, alerts: { ...loaded.config.alerts, channels: [] } };
+  const value = JSON.stringify({ digest: loaded.digest, config });
   if (store.getMeta(KEY) !== value) store.guard((s) => s.setMeta(KEY, value));
 }
 
