@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { processAlive } from '../process/alive.js';
 import type { AlertSettings } from '../config/alerts-schema.js';
 import { calendarDate } from '../core/expiry.js';
 import { errorMessage } from '../errors.js';
@@ -179,11 +180,3 @@ function toMessage(e: Pick<AlertEvent, 'uid' | 'kind' | 'severity' | 'deployment
   return { uid: e.uid, kind: e.kind, severity: e.severity, deploymentId: e.deploymentId, title: e.title, body: e.body, data: e.data, createdAt: e.createdAt };
 }
 
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}

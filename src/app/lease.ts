@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Clock } from '../core/clock.js';
-import { processAlive, type LeaseOwner } from '../store/leases.js';
+import { processAlive } from '../process/alive.js';
+import type { LeaseOwner } from '../store/leases.js';
 import type { Store } from '../store/store.js';
 
 /** How long a lease lasts without a heartbeat; the holder renews it every third of that. */

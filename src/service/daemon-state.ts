@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.js';
+import { processAlive } from '../process/alive.js';
 import type { FailureState, NextCheck } from './plan.js';
 
 /**
@@ -85,11 +86,3 @@ export function closeOwnRuns(store: Store, now: Date): number[] {
   return own.map((r) => r.id);
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
