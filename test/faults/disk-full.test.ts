@@ -90,8 +90,11 @@ describe('the disk holding the store is full', () => {
     expect(world.sandbox.read().pbx.licence.zulu).toBe('2028-01-31');
     expect(world.inspect((s) => s.integrityCheck())).toEqual(['ok']);
     expect(next.code, next.stderr).toBe(0);
-    const result = JSON.parse(next.stdout) as { outcome: string; interruptedRuns: number[] };
+    const result = JSON.parse(next.stdout) as { runId: number; outcome: string; interruptedRuns: number[] };
     expect(result.outcome).toBe('up-to-date');
+    // The failed write was the expiry transaction after sa activate: none of it stayed; the next check recorded the renewal.
+    expect(world.inspect((s) => s.expiries.changes({ moduleKey: 'zulu' }).filter((c) => c.source === 'pbx' && c.runId === cutShort.id))).toEqual([]);
+    expect(world.inspect((s) => s.expiries.changes({ moduleKey: 'zulu' }).find((c) => c.newExpiry === '2028-01-31' && c.source === 'pbx')?.runId)).toBe(result.runId);
     const after = recorded(world);
     expect(after.changes.slice(0, before.changes.length)).toEqual(before.changes);
     const zuluBefore = before.items.find(([item]) => item === 'license:zulu')![1];
