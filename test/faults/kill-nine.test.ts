@@ -1,7 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addDays, calendarDate } from '../../src/core/expiry.js';
+import { addDays, calendarDate, formatExpiry, parseExpiry } from '../../src/core/expiry.js';
 import { recordPurchase } from '../../src/sandbox/portal-side.js';
 import type { RunRecord } from '../../src/store/runs.js';
 import { editConfig } from '../helpers/cycle.js';
@@ -89,6 +89,18 @@ async function prepare(): Promise<{ world: FaultWorld; hook: Receiver }> {
  */
 function announcements(world: FaultWorld): string[] {
   return world.inspect((s) => s.outbox.events().flatMap((e) => (e.subjects.length > 0 ? e.subjects : [e.title]).map((subject) => `${e.kind} ${subject}`))).sort();
+}
+
+/** What the simulated PBX shows (activation, support contract, licences), as the store keeps it. */
+function pbxDates(world: FaultWorld): Array<[string, string]> {
+  const pbx = world.sandbox.read().pbx;
+  const date = (text: string) => formatExpiry(parseExpiry(text)!);
+  const dates: Array<[string, string]> = [
+    ['activation', date(pbx.activationExpiry)],
+    ['support-contract', date(pbx.supportContract!.expiration)],
+    ...Object.entries(pbx.licence).map(([key, text]): [string, string] => [`license:${key}`, date(text)]),
+  ];
+  return dates.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** Where the killed process was, from its log (debug level) and its run row, read before anything else touches the store. */
@@ -196,6 +208,7 @@ describe(`kill -9 at ${KILLS} random points of a check that applies a renewal an
     expect(changes, context).toEqual(expected.changes);
     expect(world.inspect(itemDates), context).toEqual(expected.items);
     expect(world.sandbox.read().pbx.licence.broadcast, context).toBe(RENEWED_UNTIL);
+    expect(world.inspect(itemDates).filter(([item]) => !item.startsWith('maintenance:')), `${context}: the store and the PBX disagree`).toEqual(pbxDates(world));
     // Runs: none left unfinished; the killed one is interrupted unless it had finished its cycle (killed while alerting).
     const runs = world.inspect((s) => s.runs.list());
     expect(runs.filter((r) => r.endedAt === null), context).toEqual([]);
