@@ -131,7 +131,7 @@ export class PbxReader {
       throw new PbxError(`${what} failed: ${known.line}`, known.hint, known.reason, evidence);
     }
     if (result.exitCode !== 0) {
-      const last = lines.at(-1) ?? '(no output)';
+      const last = lines.at(-1)?.trim() || '(no output)';
       throw new PbxError(
         `${what} exited with status ${result.exitCode ?? `signal ${result.signal}`}: ${last.slice(0, 200)}`,
         `Run "${what}" on the PBX by hand to see the full error.`,

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { StoreError } from '../errors.js';
@@ -112,22 +112,38 @@ function assertSqliteFile(path: string): void {
 
 export function storeFailure(path: string, err: unknown): StoreError {
   const code = (err as { code?: string }).code ?? '';
+  // better-sqlite3 reports extended result codes (SQLITE_IOERR_SHMSIZE, SQLITE_BUSY_SNAPSHOT...): classify by the primary one.
+  const primary = /^SQLITE_[A-Z]+/.exec(code)?.[0] ?? code;
   const message = err instanceof Error ? err.message : String(err);
-  if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB') {
+  const evidence = code && code !== primary ? `${message}, ${code}` : message;
+  if (primary === 'SQLITE_CORRUPT' || primary === 'SQLITE_NOTADB') {
     return new StoreError(
-      `the store ${path} is corrupted (${message})`,
+      `the store ${path} is corrupted (${evidence})`,
       `Nothing was overwritten. Move it aside (mv ${path} ${path}.bad) and run check again, or restore it from a backup; run "sqlite3 ${path} 'PRAGMA integrity_check'" to see the damage.`,
       { cause: err },
     );
   }
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+  if (primary === 'SQLITE_BUSY' || primary === 'SQLITE_LOCKED') {
     return new StoreError(`the store ${path} is locked by another process`, 'Another agent process holds a write lock; wait for it to finish and retry.', { cause: err });
   }
-  if (code === 'SQLITE_FULL') {
-    return new StoreError(`the disk holding ${path} is full`, 'Free space on that file system; what was recorded before is intact.', { cause: err });
+  // A full file system often surfaces as an I/O error (the WAL index cannot grow: SQLITE_IOERR_SHMSIZE), not SQLITE_FULL.
+  if (primary === 'SQLITE_FULL' || ((primary === 'SQLITE_IOERR' || primary === 'SQLITE_CANTOPEN') && nearlyFull(dirname(path)))) {
+    return new StoreError(`the disk holding ${path} is full (${evidence})`, `Free space on the file system of ${dirname(path)} (df -h ${dirname(path)}); what was recorded before is intact.`, { cause: err });
   }
-  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_IOERR') {
-    return new StoreError(`cannot write the store ${path} (${message})`, `Check the permissions and free space of ${dirname(path)}.`, { cause: err });
+  if (primary === 'SQLITE_READONLY' || primary === 'SQLITE_CANTOPEN' || primary === 'SQLITE_IOERR') {
+    return new StoreError(`cannot write the store ${path} (${evidence})`, `Check the permissions and free space of ${dirname(path)}.`, { cause: err });
   }
-  return new StoreError(`store error on ${path}: ${message}`, 'See the message; the store is left as it was.', { cause: err });
+  return new StoreError(`store error on ${path}: ${evidence}`, 'See the message; the store is left as it was.', { cause: err });
+}
+
+/** Less room left than SQLite needs to grow its files (the WAL index alone takes 32 KiB). */
+const FULL_BELOW_BYTES = 1024 * 1024;
+
+function nearlyFull(dir: string): boolean {
+  try {
+    const fs = statfsSync(dir);
+    return fs.bavail * fs.bsize < FULL_BELOW_BYTES;
+  } catch {
+    return false;
+  }
 }

@@ -113,7 +113,7 @@ export class RunRepository {
       this.db.prepare('SELECT id FROM runs WHERE ended_at IS NULL AND host = ? AND id != ?').all(host, exceptRunId) as Array<{ id: number }>
     ).map((r) => r.id);
     const mark = this.db.prepare(
-      `UPDATE runs SET outcome = 'interrupted', ended_at = ?, error = COALESCE(error, 'the process running it stopped before it finished (killed, crashed or power loss)') WHERE id = ?`,
+      `UPDATE runs SET outcome = 'interrupted', ended_at = ?, error = COALESCE(error, 'the run never recorded its end: its process was killed, crashed or lost power, or it could not write the store (disk full, or locked by another process)') WHERE id = ?`,
     );
     this.db.transaction(() => ids.forEach((id) => mark.run(at, id)))();
     return ids;

@@ -20,6 +20,8 @@ export interface Receiver {
   /** JSON bodies of the requests answered 2xx. */
   accepted(): Array<Record<string, unknown>>;
   mode: ReceiverMode;
+  /** Answers this long after taking a request (a slow receiver): the alert is taken before the answer is sent. */
+  delayMs: number;
   /** Resolves when at least `n` requests arrived. */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -48,6 +50,7 @@ export async function startReceiver(path: string, port = 0): Promise<Receiver> {
     url: '',
     requests,
     mode: 'ok',
+    delayMs: 0,
     accepted: () => requests.filter((r) => r.accepted).map((r) => JSON.parse(r.body) as Record<string, unknown>),
     async waitFor(n, timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
@@ -74,7 +77,9 @@ export async function startReceiver(path: string, port = 0): Promise<Receiver> {
           if (mode === 'hang') return;
           const status = mode === 'ok' ? 200 : mode;
           entry.accepted = status >= 200 && status < 300;
-          res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : `failure ${status} at ${req.url}`);
+          const answer = () => res.writeHead(status, { 'content-type': 'text/plain' }).end(status === 200 ? 'ok' : `failure ${status} at ${req.url}`);
+          if (receiver.delayMs > 0) setTimeout(answer, receiver.delayMs);
+          else answer();
         });
       });
       await new Promise<void>((resolve) => server!.listen(boundPort, '127.0.0.1', () => resolve()));

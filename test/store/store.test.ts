@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { dateExpiry, NEVER } from '../../src/core/expiry.js';
 import { makeItem, type LicensedItem } from '../../src/core/items.js';
 import { StoreError } from '../../src/errors.js';
+import { storeFailure } from '../../src/store/database.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { Store } from '../../src/store/store.js';
 import { unprivileged } from '../helpers/cli.js';
@@ -159,5 +160,19 @@ describe('Store', () => {
     const out = execFileSync(unprivileged()[0] ?? process.execPath, [...unprivileged().slice(1), ...(unprivileged().length ? [process.execPath] : []), '-e', script]).toString();
 
     expect(out).toMatch(/^StoreError: the store .*locked\/agent\.db is not writable \(EACCES\)/);
+  });
+
+  it.each([
+    ['SQLITE_BUSY_SNAPSHOT', /^the store .*agent\.db is locked by another process$/],
+    ['SQLITE_CORRUPT_INDEX', /^the store .*agent\.db is corrupted \(boom, SQLITE_CORRUPT_INDEX\)$/],
+    ['SQLITE_FULL', /^the disk holding .*agent\.db is full \(boom\)$/],
+    // On a file system with room, an I/O error is not a full disk; the extended code is kept as evidence.
+    ['SQLITE_IOERR_SHMSIZE', /^cannot write the store .*agent\.db \(boom, SQLITE_IOERR_SHMSIZE\)$/],
+    ['SQLITE_READONLY_DBMOVED', /^cannot write the store .*agent\.db \(boom, SQLITE_READONLY_DBMOVED\)$/],
+  ])('classifies %s by its primary result code', (code, message) => {
+    const failure = storeFailure(join(tmp(), 'agent.db'), Object.assign(new Error('boom'), { code }));
+
+    expect(failure).toBeInstanceOf(StoreError);
+    expect(failure.message).toMatch(message);
   });
 });
