@@ -1,6 +1,7 @@
 import { unverified, type PlannedRenewal } from '../core/plan.js';
 import { DEPLOYMENT_ID, type LicensedItem } from '../core/items.js';
 import { PbxError } from '../errors.js';
+import { cleanOutput } from '../pbx/readers/clean.js';
 import type { Logger } from '../log/logger.js';
 import type { ApplyInvocation } from '../pbx/apply-invocation.js';
 import type { PbxReader } from '../pbx/pbx-reader.js';
@@ -30,6 +31,8 @@ export interface ApplyResult {
   readonly after: LicensedItem[] | null;
   readonly attempts: number;
   readonly fwconsoleMs: number;
+  /** The last line the apply command printed ('' for nothing): quoted when the dates did not follow. */
+  readonly said: string;
   /** Set when applying itself failed (command error, or the PBX did not come back). */
   readonly error: PbxError | null;
 }
@@ -56,6 +59,7 @@ export async function applyRenewals(
   }
   const invocation = settings.invocation(deploymentId);
   let fwconsoleMs = 0;
+  let said = '';
   let after: LicensedItem[] | null = null;
   let missing = [...renewals].map((r) => ({ ...r, now: r.pbx }));
 
@@ -70,18 +74,19 @@ export async function applyRenewals(
       deps.log.info({ command: invocation.description, attempt }, 'applying renewals');
       const run = await deps.reader.runCommand(invocation.argv, invocation.description, { tty: false, sudo: invocation.sudo, timeoutMs: settings.applyTimeoutMs, signal });
       fwconsoleMs += run.durationMs;
+      said = cleanOutput(run.stdout).lines.at(-1)?.trim().slice(0, 200) ?? '';
       const settled = await settle(deps, settings, signal);
       fwconsoleMs += settled.ms;
       after = settled.items;
     } catch (err) {
       if (!(err instanceof PbxError)) throw err;
-      return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: attempt, fwconsoleMs, error: err };
+      return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: attempt, fwconsoleMs, said, error: err };
     }
     missing = unverified(renewals, after);
     if (missing.length === 0) break;
-    if (attempt === 2) return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: attempt, fwconsoleMs, error: null };
+    if (attempt === 2) return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: attempt, fwconsoleMs, said, error: null };
   }
-  return { verified: [...renewals], unverified: [], after, attempts, fwconsoleMs, error: null };
+  return { verified: [...renewals], unverified: [], after, attempts, fwconsoleMs, said, error: null };
 }
 
 /** Waits for Apache to restart, then polls `sa info` until it answers or settleTimeout passes. */

@@ -195,7 +195,7 @@ class Cycle {
       return this.finish('failed', {
         plan,
         error: new PbxError(
-          `renewal applied but not visible on the PBX after ${result.attempts} attempts: ${list}`,
+          `renewal applied but not visible on the PBX after ${result.attempts} attempts: ${list} (the apply command's last words: ${result.said === '' ? 'it printed nothing' : `"${result.said}"`})`,
           'Run `fwconsole sa activate <deployment-id>` by hand and check System Admin -> Activation; if the dates still differ, contact Sangoma with the deployment id.',
           'exit-status',
         ),

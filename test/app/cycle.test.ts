@@ -179,6 +179,20 @@ describe('runCycle against the simulated PBX and portal', () => {
     expect(result.unverified).toHaveLength(1);
   });
 
+  it.each([
+    ['empty', /the apply command's last words: it printed nothing/],
+    ['garbage', /the apply command's last words: "/],
+  ] as const)('sa activate printing %s and changing nothing: failed, quoting what it printed', async (fault, words) => {
+    const world = await cycleWorld(tmp());
+    recordPurchase(world.sandbox.dir, { module: 'broadcast', until: '2027-12-31' });
+    world.sandbox.edit((s) => void (s.pbx.faults['sa activate'] = fault));
+
+    const result = await runCycle(world.deps, world.settings, CHECK);
+
+    expect(result.outcome).toBe('failed');
+    expect(result.error?.message).toMatch(words);
+  });
+
   it('with applyCommand "update", a portal-side purchase is not picked up and says so', async () => {
     const world = (await cycleWorld(tmp())).reconfigure((c) => void (c.pbx.applyCommand = 'update'));
     recordPurchase(world.sandbox.dir, { module: 'broadcast', until: '2027-12-31' });
