@@ -53,7 +53,8 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .option('--module <key>', 'only changes of this licence key (e.g. broadcast)')
     .option('--since <date>', 'only events on or after this date (YYYY-MM-DD)')
     .option('--deployment <id>', 'only this deployment')
-    .option('--limit <n>', 'at most this many events')
+    .option('--limit <n>', 'the newest this many events (default 200)')
+    .option('--all', 'every event, however many')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/history.js')).historyCommand(cmd.optsWithGlobals()))());
 
   const alerts = program.command('alerts').description('alert channels and the alert outbox');

@@ -1,4 +1,4 @@
-import { readHistory, timeline } from '../../src/app/history.js';
+import { DEFAULT_HISTORY_LIMIT, readHistory, type History } from '../../src/app/history.js';
 import { isCalendarDate } from '../../src/core/expiry.js';
 import { MODULE_KEY } from '../../src/core/items.js';
 import { UsageError } from '../../src/errors.js';
@@ -13,6 +13,7 @@ export interface HistoryOptions extends GlobalOptions {
   readonly since?: string;
   readonly deployment?: string;
   readonly limit?: string;
+  readonly all?: boolean;
 }
 
 export async function historyCommand(options: HistoryOptions): Promise<number> {
@@ -20,10 +21,11 @@ export async function historyCommand(options: HistoryOptions): Promise<number> {
   if (options.since !== undefined && !isCalendarDate(options.since) && Number.isNaN(Date.parse(options.since))) {
     throw new UsageError(`--since "${options.since}" is not a date`, 'Use YYYY-MM-DD, e.g. --since 2026-01-01.');
   }
-  const limit = options.limit === undefined ? undefined : Number(options.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive number`, 'For example --limit 50.');
+  if (options.all && options.limit !== undefined) throw new UsageError('--limit and --all exclude each other', 'Use one: --limit 500, or --all for every event.');
+  const limit = options.all ? null : options.limit === undefined ? DEFAULT_HISTORY_LIMIT : Number(options.limit);
+  if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive number`, 'For example --limit 50.');
   const { store, tty } = await openForReading(options);
-  let history = { changes: [], runs: [] } as ReturnType<typeof readHistory>;
+  let history: History = { changes: [], runs: [], limit, truncated: false };
   if (store) {
     try {
       history = readHistory(store, { deploymentId: options.deployment, moduleKey: options.module, since: options.since, limit });
@@ -32,6 +34,6 @@ export async function historyCommand(options: HistoryOptions): Promise<number> {
     }
   }
   if (options.json) printJson(history);
-  else print(renderHistory(timeline(history, limit), tty));
+  else print(renderHistory(history, tty));
   return EXIT.ok;
 }

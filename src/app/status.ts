@@ -1,8 +1,9 @@
 import { compareExpiry, daysLeft, expiryFromStored } from '../core/expiry.js';
 import type { ItemKind } from '../core/items.js';
+import { compareText } from '../core/order.js';
 import type { ModuleState } from '../pbx/readers/module-list.js';
-import type { StoredModule } from '../store/expiries.js';
-import type { RunOutcome } from '../store/runs.js';
+import type { ModuleStateRow, StoredItem } from '../store/expiries.js';
+import type { RunOutcome, RunRecord } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 
 export interface StatusItem {
@@ -50,55 +51,77 @@ export interface StatusReport {
   readonly deployments: DeploymentStatus[];
 }
 
-/** Everything `status` shows, from the local store only: fast and offline. */
+/**
+ * Everything `status` shows, from the local store only: fast and offline.
+ * One query per table whatever the number of deployments (a fleet store holds
+ * a thousand), grouped here.
+ */
 export function buildStatus(store: Store, today: string, moduleAliases: Readonly<Record<string, string>>, deploymentId?: string): StatusReport {
   const deployments = store.expiries.deployments().filter((d) => deploymentId === undefined || d.id === deploymentId);
+  const items = groupBy(store.expiries.items(deploymentId), (i) => i.deploymentId);
+  const modules = groupBy(store.expiries.moduleStates(deploymentId), (m) => m.deploymentId);
+  const lastRuns = new Map(store.runs.latestPerDeployment(deploymentId).map((r) => [r.deploymentId, r]));
+  const lastOks = new Map(store.runs.latestSuccessfulPerDeployment(deploymentId).map((r) => [r.deploymentId, r]));
+  const nextCheck = store.getMeta('next_check_at');
   return {
     today,
     deployments: deployments.map((d) => {
-      const modules = new Map(store.expiries.modules(d.id).map((m) => [m.name, m]));
-      const lastRun = store.runs.last(d.id);
-      const lastOk = store.runs.lastSuccessful(d.id);
-      const items = store.expiries
-        .items(d.id)
-        .map((i): StatusItem => {
-          const expiry = expiryFromStored(i.expiry);
-          const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases[i.moduleKey] ?? i.moduleKey) : null;
-          return {
-            item: i.item,
-            kind: i.kind,
-            label: i.label,
-            moduleKey: i.moduleKey,
-            module,
-            expiry: i.expiry,
-            daysLeft: daysLeft(expiry, today),
-            enabled: module === null ? null : moduleStateOf(modules, module),
-            source: i.source,
-            confirmedAt: i.confirmedAt,
-          };
-        })
-        .sort((a, b) => compareExpiry(expiryFromStored(a.expiry), expiryFromStored(b.expiry)) || a.item.localeCompare(b.item));
+      const installed = new Map((modules.get(d.id) ?? []).map((m) => [m.name, m]));
+      const lastRun = lastRuns.get(d.id) ?? null;
       return {
         deploymentId: d.id,
         host: d.host,
         productName: d.productName,
         lastSeen: d.lastSeen,
         lastRun: lastRun && summarise(lastRun),
-        lastSuccessfulCheck: lastOk?.endedAt ?? null,
-        nextCheck: store.getMeta('next_check_at'),
+        lastSuccessfulCheck: lastOks.get(d.id)?.endedAt ?? null,
+        nextCheck,
         pendingRenewals: pendingFrom(lastRun?.details ?? null),
-        items,
+        items: statusItems(items.get(d.id) ?? [], installed, moduleAliases, today),
       };
     }),
   };
 }
 
-function moduleStateOf(modules: ReadonlyMap<string, StoredModule>, name: string): ModuleState | 'not-installed' | null {
+/** Soonest expiry first (`never` last), then by item id. */
+function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string, ModuleStateRow>, moduleAliases: Readonly<Record<string, string>>, today: string): StatusItem[] {
+  return stored
+    .map((i) => ({ i, expiry: expiryFromStored(i.expiry) }))
+    .sort((a, b) => compareExpiry(a.expiry, b.expiry) || compareText(a.i.item, b.i.item))
+    .map(({ i, expiry }): StatusItem => {
+      const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases[i.moduleKey] ?? i.moduleKey) : null;
+      return {
+        item: i.item,
+        kind: i.kind,
+        label: i.label,
+        moduleKey: i.moduleKey,
+        module,
+        expiry: i.expiry,
+        daysLeft: daysLeft(expiry, today),
+        enabled: module === null ? null : moduleStateOf(modules, module),
+        source: i.source,
+        confirmedAt: i.confirmedAt,
+      };
+    });
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const k = key(row);
+    const group = groups.get(k);
+    if (group) group.push(row);
+    else groups.set(k, [row]);
+  }
+  return groups;
+}
+
+function moduleStateOf(modules: ReadonlyMap<string, ModuleStateRow>, name: string): ModuleState | 'not-installed' | null {
   if (modules.size === 0) return null;
   return modules.get(name)?.state ?? 'not-installed';
 }
 
-function summarise(run: NonNullable<ReturnType<Store['runs']['last']>>): RunSummary {
+function summarise(run: RunRecord): RunSummary {
   return {
     id: run.id,
     command: run.command,

@@ -54,6 +54,8 @@ export interface StoredModule extends ModuleRow {
   readonly seenAt: string;
 }
 
+export type ModuleStateRow = Pick<StoredModule, 'deploymentId' | 'name' | 'state'>;
+
 export interface DeploymentRow {
   readonly id: string;
   readonly host: string;
@@ -184,6 +186,14 @@ export class ExpiryRepository {
       commercial: r.commercial === 1,
       seenAt: String(r.seen_at),
     }));
+  }
+
+  /** Only each module's state (what `status` shows): a fleet store holds tens of thousands of module rows. */
+  moduleStates(deploymentId?: string): ModuleStateRow[] {
+    const rows = this.db
+      .prepare(`SELECT deployment_id, name, state FROM modules ${deploymentId === undefined ? '' : 'WHERE deployment_id = ?'} ORDER BY deployment_id, name`)
+      .all(...(deploymentId === undefined ? [] : [deploymentId])) as Array<{ deployment_id: string; name: string; state: string }>;
+    return rows.map((r) => ({ deploymentId: r.deployment_id, name: r.name, state: r.state as ModuleStateRow['state'] }));
   }
 
   deployments(): DeploymentRow[] {

@@ -104,6 +104,27 @@ export class RunRepository {
     return row ? toRecord(row) : null;
   }
 
+  /** The newest run of every deployment (or of one), walking the (deployment_id, started_at) index once per deployment. */
+  latestPerDeployment(deploymentId?: string): RunRecord[] {
+    return this.newestPerDeployment('', [], deploymentId);
+  }
+
+  /** The newest successful run of every deployment (or of one). */
+  latestSuccessfulPerDeployment(deploymentId?: string): RunRecord[] {
+    return this.newestPerDeployment(`AND outcome IN (${SUCCESSFUL.map(() => '?').join(',')})`, SUCCESSFUL, deploymentId);
+  }
+
+  private newestPerDeployment(condition: string, args: readonly string[], deploymentId?: string): RunRecord[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.* FROM deployments d JOIN runs r ON r.id = (
+           SELECT id FROM runs WHERE deployment_id = d.id ${condition} ORDER BY started_at DESC, id DESC LIMIT 1)
+         ${deploymentId === undefined ? '' : 'WHERE d.id = ?'} ORDER BY d.id`,
+      )
+      .all(...args, ...(deploymentId === undefined ? [] : [deploymentId])) as Row[];
+    return rows.map(toRecord);
+  }
+
   /**
    * Marks runs of this host that never finished as interrupted. Only called by
    * the lease holder: no other cycle of this host can still be running them.

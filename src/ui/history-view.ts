@@ -1,14 +1,17 @@
-import type { HistoryEvent } from '../app/history.js';
+import { timeline, type History, type HistoryEvent } from '../app/history.js';
 import { when } from './status-view.js';
 import { renderTable } from './table.js';
 
-export function renderHistory(events: readonly HistoryEvent[], colour: boolean): string {
+export function renderHistory(history: History, colour: boolean): string {
+  const events = timeline(history);
   if (events.length === 0) return 'No history recorded (for this filter).';
-  return renderTable(
+  const table = renderTable(
     [{ header: 'WHEN' }, { header: 'DEPLOYMENT' }, { header: 'EVENT' }],
-    events.map((e) => [when(e.type === 'change' ? e.changedAt : e.startedAt), (e.type === 'change' ? e.deploymentId : e.deploymentId) ?? '-', describe(e)]),
+    events.map((e) => [when(e.type === 'change' ? e.changedAt : e.startedAt), e.deploymentId ?? '-', describe(e)]),
     colour,
   );
+  if (!history.truncated) return table;
+  return `${table}\n\nShowing the newest ${history.limit} events; older ones match too (--limit N for more, --all for every one).`;
 }
 
 function describe(e: HistoryEvent): string {

@@ -34,7 +34,8 @@ function renderDeployment(d: DeploymentStatus, colour: boolean): string {
 /** One row per module (licence and maintenance side by side), plus activation and support contract. */
 function itemsTable(items: readonly StatusItem[], colour: boolean): string {
   const maintenance = new Map(items.filter((i) => i.kind === 'module-maintenance').map((i) => [i.moduleKey, i]));
-  const rows = items.filter((i) => i.kind !== 'module-maintenance' || !items.some((l) => l.kind === 'module-license' && l.moduleKey === i.moduleKey));
+  const licensed = new Set(items.filter((i) => i.kind === 'module-license').map((i) => i.moduleKey));
+  const rows = items.filter((i) => i.kind !== 'module-maintenance' || !licensed.has(i.moduleKey));
   return renderTable(
     [{ header: 'ITEM' }, { header: 'KIND' }, { header: 'EXPIRY' }, { header: 'DAYS LEFT', align: 'right' }, { header: 'MAINTENANCE' }, { header: 'MODULE' }],
     rows.map((i) => {

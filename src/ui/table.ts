@@ -12,7 +12,8 @@ export interface Cell {
 
 export function renderTable(columns: readonly Column[], rows: ReadonlyArray<ReadonlyArray<string | Cell>>, colour: boolean): string {
   const cells = rows.map((r) => r.map((c) => (typeof c === 'string' ? { text: c } : c)));
-  const widths = columns.map((col, i) => Math.max(col.header.length, ...cells.map((r) => r[i]?.text.length ?? 0)));
+  // A loop, not Math.max(...): spreading a long history's rows overflows the call stack.
+  const widths = columns.map((col, i) => cells.reduce((width, r) => Math.max(width, r[i]?.text.length ?? 0), col.header.length));
   const pad = (text: string, i: number) => (columns[i]?.align === 'right' ? text.padStart(widths[i]!) : text.padEnd(widths[i]!));
   const line = (parts: string[]) => parts.join('  ').trimEnd();
   const header = line(columns.map((c, i) => pad(c.header, i)));

@@ -134,6 +134,24 @@ describe('renewals, as a user runs them', () => {
     expect((await runCli(['sandbox', 'purchase', dir, '--module', 'broadcast', '--until', 'tomorrow'])).code).toBe(2);
     expect((await runCli(['sandbox', 'fault', dir, 'hang', '--fwconsole', 'sa reboot'])).code).toBe(2);
     expect((await runCli(['history', '--since', 'yesterday', '--config', join(dir, 'agent.json')])).code).toBe(2);
+    expect((await runCli(['history', '--all', '--limit', '5', '--config', join(dir, 'agent.json')])).code).toBe(2);
+  });
+
+  it('history shows the newest events, says when older ones were left out, and --all shows every one', async () => {
+    const { config } = await world();
+    for (let i = 0; i < 2; i++) expect((await runCli(['check', '--dry-run', '--config', config])).code).toBe(0);
+
+    const cut = await runCli(['history', '--limit', '2', '--config', config]);
+    const cutJson = JSON.parse((await runCli(['history', '--limit', '2', '--json', '--config', config])).stdout);
+    const all = JSON.parse((await runCli(['history', '--all', '--json', '--config', config])).stdout);
+    const usual = JSON.parse((await runCli(['history', '--json', '--config', config])).stdout);
+
+    expect(cut.stdout).toContain('Showing the newest 2 events; older ones match too (--limit N for more, --all for every one).');
+    expect(cutJson).toMatchObject({ limit: 2, truncated: true });
+    expect(cutJson.changes.length + cutJson.runs.length).toBe(2);
+    expect(all).toMatchObject({ limit: null, truncated: false });
+    expect(all.runs).toHaveLength(2);
+    expect(usual).toMatchObject({ limit: 200, truncated: false, runs: all.runs, changes: all.changes });
   });
 });
 

@@ -73,6 +73,17 @@ describe('calendar helpers', () => {
     expect(calendarDate(instant, 'America/New_York')).toBe('2026-11-26');
   });
 
+  it.each(['UTC', 'Europe/Rome', 'America/New_York', 'Pacific/Kiritimati'])('takes the host zone (TZ=%s) without a formatter, with the same answer', (zone) => {
+    const instants = ['2026-11-26T23:30:00Z', '2026-11-26T00:30:00Z', '2026-03-29T01:30:00Z', '2026-12-31T12:00:00Z'].map((t) => new Date(t));
+    const saved = process.env.TZ;
+
+    process.env.TZ = zone;
+    const host = instants.map((i) => calendarDate(i));
+    process.env.TZ = saved;
+
+    expect(host).toEqual(instants.map((i) => calendarDate(i, zone)));
+  });
+
   it('formats DD-Mon-YYYY the way FreePBX prints activation expiry', () => {
     expect(toDayMonYear('2030-09-04')).toBe('04-Sep-2030');
     expect(formatExpiry(parseExpiry(toDayMonYear('2030-09-04'))!)).toBe('2030-09-04');

@@ -1,0 +1,75 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { rememberConfig } from '../agent/remembered-config.js';
+import { loadConfig } from '../src/config/load.js';
+import { addDays } from '../src/core/expiry.js';
+import { DEFAULT_DEPLOYMENT_ID } from '../src/sandbox/scenario.js';
+import { Store } from '../src/store/store.js';
+import { bigStore, SHAPE } from './lib/big-store.js';
+import { agent, BIN, formatMs, median, progress, timeProcess, type Row, type Timed } from './lib/measure.js';
+
+const TARGET_MS = 100;
+
+/**
+ * `status` and `history` on a fleet agent's store after 10 years (1,000
+ * deployments, 50 items each), each a cold CLI run (a new process, as a person
+ * or a script runs them), output read through a pipe. Medians of `runs`.
+ */
+export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
+  const file = bigStore(progress);
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'agent.json');
+  writeFileSync(config, JSON.stringify({ store: { path: file } }));
+  // As after any check: the store holds this config's validation, so reads need no validator.
+  const store = Store.open(file);
+  let counts: { changes: number; runs: number; deployment: string; module: string };
+  try {
+    rememberConfig(store, loadConfig(config));
+    const deployment = store.expiries.deployments()[SHAPE.deployments >> 1]!.id;
+    counts = { ...(JSON.parse(store.getMeta('bench_counts') ?? '{}') as { changes: number; runs: number }), deployment, module: 'zulu' };
+  } finally {
+    store.close();
+  }
+  progress(`store: ${SHAPE.deployments} deployments x ${SHAPE.items} items, ${counts.changes} expiry changes, ${counts.runs} runs`);
+  // The same commands on a store of one deployment checked once: what start-up alone costs.
+  const small = join(dir, 'small');
+  await agent(['sandbox', 'init', small]);
+  const smallId = DEFAULT_DEPLOYMENT_ID;
+  const since = addDays(new Date().toISOString().slice(0, 10), -30);
+  const commands: Array<[string, string[], string[]]> = [
+    ['status (all 1,000 deployments)', ['status'], ['status']],
+    ['status --deployment ID', ['status', '--deployment', counts.deployment], ['status', '--deployment', smallId]],
+    ['history (default: newest 200)', ['history'], ['history']],
+    ['history --module zulu', ['history', '--module', counts.module], ['history', '--module', counts.module]],
+    ['history --deployment ID', ['history', '--deployment', counts.deployment], ['history', '--deployment', smallId]],
+    ['history --since (30 days ago)', ['history', '--since', since], ['history', '--since', since]],
+  ];
+  const rows: Row[] = [];
+  for (const [what, args, smallArgs] of commands) {
+    const times: number[] = [];
+    const baseline: number[] = [];
+    let lines = 0;
+    for (let i = -1; i < runs; i++) {
+      const run = await cli([...args, '--config', config]);
+      const base = await cli([...smallArgs, '--config', join(small, 'agent.json')]);
+      lines = run.stdout.split('\n').length;
+      if (i < 0) continue;
+      times.push(run.ms);
+      baseline.push(base.ms);
+    }
+    progress(`${what}: ${times.map((t) => t.toFixed(0)).join(' ')} ms (one-deployment store: ${formatMs(median(baseline))}), ${lines} lines of output`);
+    rows.push({
+      measure: `10-year store: ${what}, ${lines} lines out (1-deployment store: ${formatMs(median(baseline))}; median of ${runs})`,
+      value: formatMs(median(times)),
+      target: `< ${TARGET_MS} ms`,
+      met: median(times) < TARGET_MS,
+    });
+  }
+  return rows;
+}
+
+async function cli(args: readonly string[]): Promise<Timed> {
+  const run = await timeProcess(process.execPath, [BIN, ...args]);
+  if (run.code !== 0) throw new Error(`${args.join(' ')} exited ${run.code}: ${run.stderr.slice(-2000)}`);
+  return run;
+}

@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { dateExpiry } from '../../src/core/expiry.js';
+import { makeItem } from '../../src/core/items.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
+import type { RunOutcome } from '../../src/store/runs.js';
+import { Store } from '../../src/store/store.js';
+import { useTmpDirs } from '../helpers/tmp.js';
+
+const tmp = useTmpDirs();
+
+function run(store: Store, deploymentId: string, at: string, outcome: RunOutcome): number {
+  const id = store.runs.start({ trigger: 'fleet', command: 'fleet check', host: `h-${deploymentId}`, deploymentId, dryRun: false, pid: 1, at });
+  store.runs.finish(id, { outcome, at, deploymentId });
+  return id;
+}
+
+function deployment(store: Store, id: string, modules: string[]): void {
+  store.expiries.record({
+    deploymentId: id,
+    host: `h-${id}`,
+    productName: null,
+    source: 'pbx',
+    items: modules.map((m) => makeItem('module-license', m, dateExpiry('2027-01-01'))),
+    kinds: ['module-license'],
+    modules: modules.map((name) => ({ name, version: '17.0.1', statusText: 'Enabled', state: 'enabled', license: 'Commercial', commercial: true })),
+    runId: null,
+    at: '2026-01-01T00:00:00.000Z',
+  });
+}
+
+describe('store reads for status, one query per table', () => {
+  it('finds the newest run and the newest successful run of every deployment, ties broken by id', () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    deployment(store, 'a', ['zulu']);
+    deployment(store, 'b', ['zulu']);
+    deployment(store, 'c', ['zulu']);
+    run(store, 'a', '2026-11-01T02:00:00.000Z', 'up-to-date');
+    const aOk = run(store, 'a', '2026-11-02T02:00:00.000Z', 'applied');
+    const aLast = run(store, 'a', '2026-11-03T02:00:00.000Z', 'unreachable');
+    run(store, 'b', '2026-11-03T02:00:00.000Z', 'up-to-date');
+    const bTie = run(store, 'b', '2026-11-03T02:00:00.000Z', 'pending');
+
+    const latest = store.runs.latestPerDeployment();
+    const ok = store.runs.latestSuccessfulPerDeployment();
+    const onlyA = store.runs.latestPerDeployment('a');
+
+    expect(latest.map((r) => [r.deploymentId, r.id])).toEqual([
+      ['a', aLast],
+      ['b', bTie],
+    ]);
+    expect(ok.map((r) => [r.deploymentId, r.id])).toEqual([
+      ['a', aOk],
+      ['b', bTie],
+    ]);
+    expect(onlyA.map((r) => r.id)).toEqual([aLast]);
+    expect(latest.map((r) => r.id)).toEqual(['a', 'b'].map((d) => store.runs.last(d)?.id));
+    expect(ok.map((r) => r.id)).toEqual(['a', 'b'].map((d) => store.runs.lastSuccessful(d)?.id));
+  });
+
+  it('lists the module states of every deployment, or of one', () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    deployment(store, 'b', ['zulu', 'cos']);
+    deployment(store, 'a', ['sysadmin']);
+
+    const all = store.expiries.moduleStates();
+    const one = store.expiries.moduleStates('b');
+
+    expect(all).toEqual([
+      { deploymentId: 'a', name: 'sysadmin', state: 'enabled' },
+      { deploymentId: 'b', name: 'cos', state: 'enabled' },
+      { deploymentId: 'b', name: 'zulu', state: 'enabled' },
+    ]);
+    expect(one.map((m) => m.name)).toEqual(['cos', 'zulu']);
+  });
+});
+
+describe('migration 5', () => {
+  it('adds the index history --module uses to a store made by an older agent, keeping its data', () => {
+    const path = join(tmp(), 'agent.db');
+    const old = new BetterSqlite3(path);
+    for (const [i, sql] of MIGRATIONS.slice(0, 4).entries()) {
+      old.exec(sql);
+      old.pragma(`user_version = ${i + 1}`);
+    }
+    old.exec(`INSERT INTO deployments VALUES ('a', 'local', NULL, '2026-01-01', '2026-01-01');
+      INSERT INTO expiry_changes (deployment_id, item, kind, label, old_expiry, new_expiry, changed_at, source)
+      VALUES ('a', 'license:zulu', 'module-license', 'zulu licence', NULL, '2027-01-01', '2026-01-01T00:00:00.000Z', 'pbx')`);
+    old.close();
+
+    const store = Store.open(path);
+    const changes = store.expiries.changes({ moduleKey: 'zulu' });
+    store.close();
+
+    const db = new BetterSqlite3(path, { readonly: true });
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN SELECT * FROM expiry_changes WHERE item IN ('license:zulu', 'maintenance:zulu') ORDER BY changed_at DESC, id DESC LIMIT 10`)
+      .all() as Array<{ detail: string }>;
+    const version = db.pragma('user_version', { simple: true });
+    db.close();
+    expect(version).toBe(MIGRATIONS.length);
+    expect(changes.map((c) => c.newExpiry)).toEqual(['2027-01-01']);
+    expect(plan.map((p) => p.detail).join(' ')).toContain('changes_by_item_time');
+  });
+});
