@@ -3,7 +3,6 @@ import { LocalShell } from '../../src/pbx/local-shell.js';
 import { ObservedShell } from '../../src/pbx/observed-shell.js';
 import { Store } from '../../src/store/store.js';
 import { renderCycle } from '../../src/ui/cycle-view.js';
-import { startAlerts } from '../alerting.js';
 import { exitForOutcome } from '../exit-codes.js';
 import { rememberConfig } from '../remembered-config.js';
 import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
@@ -29,7 +28,7 @@ export async function checkCommand(options: CheckCommandOptions): Promise<number
     rememberConfig(store, loaded);
     // Built first: a broken channel is a configuration error (78) before anything runs. A dry run sends
     // nothing; the daemon runs alerts as a job of its own after each check.
-    const alerts = options.dryRun || scheduled ? null : await startAlerts(loaded, store, log);
+    const alerts = options.dryRun || scheduled ? null : await (await import('../alerting.js')).startAlerts(loaded, store, log);
     const fwconsoleCalls: Array<{ command: string; ms: number }> = [];
     const shell = new ObservedShell(new LocalShell(), { onExec: (command, ms) => fwconsoleCalls.push({ command, ms }) });
     const cycle = localCycle(config, loaded.path, store, log, shell);

@@ -1,4 +1,5 @@
-import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
+import { createRequire } from 'node:module';
+import type { AxiosInstance, AxiosResponse, AxiosStatic } from 'axios';
 import type { z } from 'zod';
 import { PortalError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -8,6 +9,12 @@ import { classifyNetworkError, describeUrl, errorFromStatus, retryAfterMs } from
 import { ChangeFeed, Entitlements } from './schema.js';
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+/**
+ * axios's single-file CommonJS build, loaded on the first request: its ES
+ * module tree is some 175 files, which every scheduled check would pay for.
+ */
+const loadAxios = (): AxiosStatic => createRequire(import.meta.url)('axios') as AxiosStatic;
 
 export interface PortalClientOptions {
   /** Base URL; validated by the config schema (https, or http on loopback). */
@@ -87,7 +94,7 @@ export class PortalClient implements Portal {
     if (this.http) return this.http;
     const base = this.options.url.endsWith('/') ? this.options.url : `${this.options.url}/`;
     const origin = new URL(base).origin;
-    this.http = axios.create({
+    this.http = loadAxios().create({
       baseURL: base,
       ...connectTimeoutAgents(this.options.connectTimeoutMs, this.options.ca),
       timeout: this.options.timeoutMs,
