@@ -96,9 +96,10 @@ export class AgentMetrics {
       registers,
       collect() {
         this.reset();
-        for (const d of store.expiries.deployments()) {
-          const pending = store.runs.last(d.id)?.details?.pending;
-          this.set({ deployment: d.id }, Array.isArray(pending) ? pending.length : 0);
+        // One query for every deployment: a fleet store holds thousands.
+        for (const run of store.runs.latestPerDeployment()) {
+          const pending = run.details?.pending;
+          if (run.deploymentId !== null) this.set({ deployment: run.deploymentId }, Array.isArray(pending) ? pending.length : 0);
         }
       },
     });
