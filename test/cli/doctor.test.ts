@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, unprivileged } from '../helpers/cli.js';
+import { cycleWorld } from '../helpers/cycle.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 import { requireTool } from '../helpers/require-tool.js';
@@ -71,6 +72,32 @@ describe('doctor', () => {
     expect(byId.store).toMatchObject({ status: 'fail' });
     expect(byId.store!.detail).toContain('is not writable by this user');
     expect(byId.store!.fix).toMatch(/chown/);
+  });
+
+  it('checks the portal: reachable with the token accepted, then down, then refusing the token', async () => {
+    const world = await cycleWorld(join(tmp(), 'w'));
+    world.store.close();
+
+    const up = await doctor(world.sandbox.config, { path: barePath() });
+    await world.portal.close();
+    const down = await doctor(world.sandbox.config, { path: barePath() });
+
+    expect(up.byId.portal).toMatchObject({ status: 'ok', detail: expect.stringMatching(/answered in \d+ ms: token accepted, deployment 63198234567 has \d+ module/) });
+    expect(down.code).toBe(4);
+    expect(down.byId.portal).toMatchObject({ status: 'fail', detail: expect.stringMatching(/connection refused/) });
+    expect(down.byId.portal!.fix).toMatch(/portal\.url/);
+  });
+
+  it('says a portal token file readable by others is the problem', async () => {
+    const world = await cycleWorld(join(tmp(), 'w'));
+    world.store.close();
+    chmodSync(world.sandbox.tokenFile, 0o644);
+
+    const { code, byId } = await doctor(world.sandbox.config, { path: barePath() });
+
+    expect(code).toBe(4);
+    expect(byId.portal).toMatchObject({ status: 'fail', detail: expect.stringMatching(/readable by group or others/) });
+    expect(byId.portal!.fix).toContain(`chmod 600 ${world.sandbox.tokenFile}`);
   });
 
   it('says the apply step cannot run for a non-root user without sudo or the apply unit', async () => {
