@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,18 @@ async function step(title: string, args: string[], okCodes: readonly number[] = 
   if (!okCodes.includes(result.exitCode ?? -1)) throw new Error(`step "${title}" exited with ${result.exitCode ?? result.signal}`);
 }
 
+/** An alert channel the demo can show: a command hook that appends each alert's subject to a file. */
+function addAlertHook(dir: string, config: string): string {
+  const log = join(dir, 'alerts.log');
+  const hook = join(dir, 'alert-hook.sh');
+  writeFileSync(log, '');
+  writeFileSync(hook, `#!/bin/sh\nprintf '  %s\\n' "$ALERT_SUBJECT" >> ${JSON.stringify(log)}\n`, { mode: 0o755 });
+  const agent = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
+  agent.alerts = { channels: [{ type: 'command', name: 'demo-hook', command: [hook] }] };
+  writeFileSync(config, `${JSON.stringify(agent, null, 2)}\n`);
+  return log;
+}
+
 async function main(): Promise<void> {
   const dir = join(mkdtempSync(join(tmpdir(), 'pbx-agent-demo-')), 'sandbox');
   const config = join(dir, 'agent.json');
@@ -31,10 +43,12 @@ async function main(): Promise<void> {
   const portal = await startPortalServer(dir, 0);
   try {
     connectAgentConfig(dir, portal.url);
+    const alertLog = addAlertHook(dir, config);
     process.stdout.write(`\n${bold(`== The simulated portal is serving on ${portal.url}`)}\n`);
     await step('What expires when (from the local store: fast, offline)', ['status', '--config', config]);
     await step('Checkout in the portal: Broadcast renewed for a year', ['sandbox', 'purchase', dir, '--module', 'broadcast', '--until', until]);
     await step('Right after buying: wait for the portal, apply like Update Activation, verify', ['renew', '--wait', '1m', '--yes', '--config', config]);
+    process.stdout.write(`\n${bold('== Alerts the operator received (a command channel writing to a file)')}\n${readFileSync(alertLog, 'utf8')}`);
     await step('Status after the renewal', ['status', '--config', config]);
     await step('History: every expiry change and run', ['history', '--limit', '12', '--config', config]);
   } finally {
