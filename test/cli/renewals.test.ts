@@ -164,6 +164,7 @@ describe('npm run demo', () => {
     expect(demo.exitCode, demo.stderr).toBe(0);
     expect(demo.stdout).toMatch(/Outcome: applied/);
     expect(demo.stdout).toMatch(/broadcast licence\s+2026-12-01\s+\d{4}-\d\d-\d\d\s+renewed|broadcast licence\s+\S+\s+\S+\s+renewed/);
+    expect(demo.stdout).toMatch(/Alerts the operator received[^\n]*\n  PBX 63198234567: 2 items EXPIRED 12 days ago/);
     expect(demo.stdout).toMatch(/Demo finished/);
   });
 });
