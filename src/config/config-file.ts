@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
@@ -38,9 +37,28 @@ export function readConfigText(path: string): string {
   }
 }
 
-/** Identifies a config text as validated by one agent version (a new version validates afresh). */
+/**
+ * Identifies a config text as validated by one agent version (a new version
+ * validates afresh). It only tells "the same text as last time" apart from an
+ * edited one, so a fast non-cryptographic hash does (two 53-bit cyrb53 halves):
+ * loading node:crypto would cost `status` more than the whole hash.
+ */
 export function configDigest(text: string, agentVersion: string): string {
-  return createHash('sha256').update(agentVersion).update('\0').update(text).digest('hex');
+  const input = `${agentVersion}\0${text}`;
+  return `${cyrb53(input, 0x9e3779b9).toString(16)}-${cyrb53(input, 0x85ebca6b).toString(16)}-${input.length}`;
+}
+
+function cyrb53(text: string, seed: number): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /**
