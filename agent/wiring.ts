@@ -11,11 +11,12 @@ import { ConfigError } from '../src/errors.js';
 import type { Logger } from '../src/log/logger.js';
 import { applyInvocation } from '../src/pbx/apply-invocation.js';
 import { LocalShell } from '../src/pbx/local-shell.js';
-import type { PbxShell } from '../src/pbx/shell.js';
+import { ObservedShell } from '../src/pbx/observed-shell.js';
 import { PortalClient, type PortalCache } from '../src/portal/client.js';
-import type { Store } from '../src/store/store.js';
-
-export const USER_AGENT = 'pbx-activation-agent/0.1';
+import { Store } from '../src/store/store.js';
+import { agentVersion } from '../src/version.js';
+import { rememberConfig } from './remembered-config.js';
+import type { Runtime } from './runtime.js';
 
 /* The composition root: turns a validated config into the cycle's dependencies. */
 
@@ -42,7 +43,7 @@ export function portalClient(config: AgentConfig, configPath: string, cache: Por
       retries: portal.retries,
       retryBaseMs: portal.retryBase,
       retryMaxMs: portal.retryMax,
-      userAgent: USER_AGENT,
+      userAgent: `pbx-activation-agent/${agentVersion()}`,
     },
     cache,
     log,
@@ -67,11 +68,15 @@ export function cycleSettings(config: AgentConfig): CycleSettings {
 export interface LocalCycle {
   readonly deps: CycleDeps;
   readonly settings: CycleSettings;
+  /** Every fwconsole call of the cycle and how long it took, for the run's record (metrics). */
+  readonly fwconsoleCalls: ReadonlyArray<{ readonly command: string; readonly ms: number }>;
   close(): Promise<void>;
 }
 
 /** Everything a cycle on this host needs. */
-export function localCycle(config: AgentConfig, configPath: string, store: Store, log: Logger, shell: PbxShell = new LocalShell()): LocalCycle {
+export function localCycle(config: AgentConfig, configPath: string, store: Store, log: Logger): LocalCycle {
+  const fwconsoleCalls: Array<{ command: string; ms: number }> = [];
+  const shell = new ObservedShell(new LocalShell(), { onExec: (command, ms) => fwconsoleCalls.push({ command, ms }) });
   const deps: CycleDeps = {
     store,
     reader: pbxReaderFor(config, shell, systemClock, log),
@@ -82,5 +87,42 @@ export function localCycle(config: AgentConfig, configPath: string, store: Store
     clockSynchronized: systemClockSynchronized,
     sleep: (ms, signal) => delay(ms, undefined, { signal }),
   };
-  return { deps, settings: cycleSettings(config), close: () => shell.close() };
+  return { deps, settings: cycleSettings(config), fwconsoleCalls, close: () => shell.close() };
+}
+
+export interface LocalRun {
+  readonly cycle: LocalCycle;
+  /** Fires on SIGTERM (systemd, the daemon stopping) or Ctrl-C: the cycle stops its step and records the run interrupted. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * What `check` and `renew` share: the store (and the config validation kept
+ * in it for `status`), the alert channels built before anything runs (a broken
+ * one is exit 78), the local cycle, stop signals; after `work`, the alerts.
+ */
+export async function withLocalCycle(runtime: Runtime, options: { readonly alerts: boolean }, work: (run: LocalRun) => Promise<number>): Promise<number> {
+  const { loaded, log } = runtime;
+  const store = Store.open(loaded.config.store.path);
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    rememberConfig(store, loaded);
+    const alerts = options.alerts ? await (await import('./alerting.js')).startAlerts(loaded, store, log) : null;
+    const cycle = localCycle(loaded.config, loaded.path, store, log);
+    try {
+      const code = await work({ cycle, signal: stop.signal });
+      // Alerts come from what was recorded; delivery problems are logged and kept in the outbox, not an exit code.
+      await alerts?.run(cycle.deps.clock.now());
+      return code;
+    } finally {
+      await cycle.close();
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+    store.close();
+  }
 }

@@ -3,8 +3,6 @@ import { runCycle } from '../src/app/cycle.js';
 import { loadConfig } from '../src/config/load.js';
 import { addDays, calendarDate } from '../src/core/expiry.js';
 import { silentLogger } from '../src/log/logger.js';
-import { LocalShell } from '../src/pbx/local-shell.js';
-import { ObservedShell } from '../src/pbx/observed-shell.js';
 import { recordPurchase } from '../src/sandbox/portal-side.js';
 import type { Outcome } from '../src/store/runs.js';
 import { Store } from '../src/store/store.js';
@@ -56,19 +54,14 @@ export async function benchCycle(dir: string, runs: number): Promise<Row[]> {
 async function cycleOnce(sandbox: BenchSandbox, expected: Outcome): Promise<Sample> {
   const loaded = loadConfig(sandbox.config);
   const store = Store.open(loaded.config.store.path);
-  let fwconsoleMs = 0;
-  let calls = 0;
-  const shell = new ObservedShell(new LocalShell(), {
-    onExec: (_command, ms) => {
-      fwconsoleMs += ms;
-      calls += 1;
-    },
-  });
-  const cycle = localCycle(loaded.config, loaded.path, store, silentLogger, shell);
+  const cycle = localCycle(loaded.config, loaded.path, store, silentLogger);
   try {
     const started = performance.now();
     const result = await runCycle(cycle.deps, cycle.settings, { trigger: 'manual', command: 'bench', dryRun: false });
     const wallMs = performance.now() - started;
+    // The cycle's own shell times every fwconsole call.
+    const fwconsoleMs = cycle.fwconsoleCalls.reduce((sum, c) => sum + c.ms, 0);
+    const calls = cycle.fwconsoleCalls.length;
     if (result.outcome !== expected) throw new Error(`expected a ${expected} cycle, got ${result.outcome}: ${result.error?.message ?? result.notes.join('; ')}`);
     const durations = store.runs.get(result.runId)?.details?.durations as { portalMs?: number } | undefined;
     return { wallMs, fwconsoleMs, calls, portalMs: durations?.portalMs ?? 0 };

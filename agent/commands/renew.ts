@@ -1,15 +1,12 @@
 import { runCycle } from '../../src/app/cycle.js';
-import { waitForRenewal } from '../../src/app/wait-for-renewal.js';
+import { waitForPurchase } from '../../src/app/wait-for-renewal.js';
 import { parseDuration, formatDuration } from '../../src/core/duration.js';
-import { ConfigError, PbxError, UsageError } from '../../src/errors.js';
-import { Store } from '../../src/store/store.js';
+import { ConfigError, UsageError } from '../../src/errors.js';
 import { renderRenew } from '../../src/ui/renew-view.js';
 import { exitForOutcome } from '../exit-codes.js';
-import { startAlerts } from '../alerting.js';
 import { confirm } from '../prompt.js';
-import { rememberConfig } from '../remembered-config.js';
 import { print, printJson, startRuntime, type GlobalOptions } from '../runtime.js';
-import { localCycle } from '../wiring.js';
+import { withLocalCycle } from '../wiring.js';
 
 export interface RenewOptions extends GlobalOptions {
   readonly wait?: string;
@@ -21,45 +18,34 @@ export interface RenewOptions extends GlobalOptions {
 export async function renewCommand(options: RenewOptions): Promise<number> {
   const waitMs = options.wait === undefined ? 0 : parseDuration(options.wait);
   if (waitMs === null) throw new UsageError(`--wait "${options.wait}" is not a duration`, 'Use for example --wait 30m or --wait 90s.');
-  const { loaded, log, tty } = startRuntime(options);
+  const runtime = startRuntime(options);
+  const { loaded, log, tty } = runtime;
   const { config } = loaded;
   if (!config.portal) {
     throw new ConfigError(loaded.path, ['portal: not configured; renew needs the portal to know what was bought'], 'Add a "portal" section (see README, Configuration), or use `check` to only record expiry dates.');
   }
-  const store = Store.open(config.store.path);
-  // Built first: a broken alert channel is a configuration error (78) before anything runs.
-  const alerts = await startAlerts(loaded, store, log).catch((err: unknown) => {
-    store.close();
-    throw err;
-  });
-  rememberConfig(store, loaded);
-  const cycle = localCycle(config, loaded.path, store, log);
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-  try {
-    // Waiting needs to know what the PBX shows; if it cannot be read, the cycle below says so (unreachable).
-    const snapshot = waitMs > 0 ? await cycle.deps.reader.readLicence().catch((err: unknown) => (err instanceof PbxError ? null : Promise.reject(err))) : null;
-    if (waitMs > 0 && snapshot === null) print('The PBX cannot be read, so there is nothing to wait for; running the cycle to record why.');
-    if (snapshot && cycle.deps.portal) {
-      const deploymentId = snapshot.deploymentId ?? config.deploymentId;
-      if (deploymentId) {
-        const found = await waitForRenewal(
-          { portal: cycle.deps.portal, clock: cycle.deps.clock, log, sleep: cycle.deps.sleep },
-          {
-            deploymentId,
-            pbxItems: snapshot.items,
-            waitMs,
-            pollEveryMs: config.portal.pollInterval,
-            onPoll: ({ attempt, remainingMs, error }) => {
-              const line = `waiting for the portal to show the renewal: poll ${attempt}, ${formatDuration(remainingMs)} left${error ? ` (last poll failed: ${error})` : ''}`;
-              if (interactive) process.stderr.write(`\r\x1b[K${line}`);
-              else log.info({ attempt, remainingMs, error }, 'renewal not on the portal yet');
-            },
+  return withLocalCycle(runtime, { alerts: true }, async ({ cycle, signal }) => {
+    if (waitMs > 0 && cycle.deps.portal) {
+      const found = await waitForPurchase(
+        { reader: cycle.deps.reader, portal: cycle.deps.portal, clock: cycle.deps.clock, log, sleep: cycle.deps.sleep },
+        {
+          fallbackDeploymentId: config.deploymentId ?? null,
+          waitMs,
+          pollEveryMs: config.portal!.pollInterval,
+          signal,
+          onPoll: ({ attempt, remainingMs, error }) => {
+            const line = `waiting for the portal to show the renewal: poll ${attempt}, ${formatDuration(remainingMs)} left${error ? ` (last poll failed: ${error})` : ''}`;
+            if (interactive) process.stderr.write(`\r\x1b[K${line}`);
+            else log.info({ attempt, remainingMs, error }, 'renewal not on the portal yet');
           },
-        );
-        if (interactive) process.stderr.write('\r\x1b[K');
-        if (found.length === 0) print(`Nothing new appeared on the portal within ${formatDuration(waitMs)}.`);
-        else print(`The portal shows ${found.length} renewal(s): ${found.map((f) => f.label).join(', ')}.`);
-      }
+        },
+      );
+      if (interactive) process.stderr.write('\r\x1b[K');
+      // null: the PBX cannot be read; the cycle below records why (unreachable).
+      if (found === null) print('The PBX cannot be read, so there is nothing to wait for; running the cycle to record why.');
+      else if (found.length === 0) print(`Nothing new appeared on the portal within ${formatDuration(waitMs)}.`);
+      else print(`The portal shows ${found.length} renewal(s): ${found.map((f) => f.label).join(', ')}.`);
     }
     const askFirst = interactive && !options.yes;
     const result = await runCycle(cycle.deps, cycle.settings, {
@@ -68,6 +54,8 @@ export async function renewCommand(options: RenewOptions): Promise<number> {
       dryRun: false,
       force: options.force ?? false,
       ignoreWindow: true,
+      signal,
+      fwconsoleCalls: cycle.fwconsoleCalls,
       ...(askFirst
         ? {
             confirm: (plan) =>
@@ -80,11 +68,6 @@ export async function renewCommand(options: RenewOptions): Promise<number> {
     });
     if (options.json) printJson(result);
     else print(renderRenew(result, tty));
-    // "Renewed" messages close what was open; delivery problems stay in the outbox, not in the exit code.
-    await alerts.run(cycle.deps.clock.now());
     return exitForOutcome(result.outcome);
-  } finally {
-    await cycle.close();
-    store.close();
-  }
+  });
 }

@@ -1,8 +1,9 @@
 import type { Clock } from '../core/clock.js';
 import type { LicensedItem } from '../core/items.js';
 import { planRenewals, type PlannedRenewal } from '../core/plan.js';
-import { PortalError } from '../errors.js';
+import { PbxError, PortalError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import type { PbxReader } from '../pbx/pbx-reader.js';
 import type { Portal } from '../portal/client.js';
 import { portalItems } from '../portal/items.js';
 
@@ -46,4 +47,26 @@ export async function waitForRenewal(deps: WaitDeps, options: WaitOptions): Prom
     if (remainingMs <= 0) return [];
     await deps.sleep(Math.min(options.pollEveryMs, remainingMs), options.signal);
   }
+}
+
+/**
+ * `renew --wait` and `fleet renew --wait`: read what the PBX shows, then wait
+ * for the portal to show more. null when there is nothing to wait against (the
+ * PBX cannot be read, or names no deployment): the cycle that follows reads
+ * again and records why.
+ */
+export async function waitForPurchase(
+  deps: WaitDeps & { readonly reader: PbxReader },
+  options: Omit<WaitOptions, 'deploymentId' | 'pbxItems'> & { readonly fallbackDeploymentId: string | null },
+): Promise<PlannedRenewal[] | null> {
+  let info;
+  try {
+    info = await deps.reader.readLicence(options.signal);
+  } catch (err) {
+    if (err instanceof PbxError) return null;
+    throw err;
+  }
+  const deploymentId = info.deploymentId ?? options.fallbackDeploymentId;
+  if (deploymentId === null) return null;
+  return waitForRenewal(deps, { ...options, deploymentId, pbxItems: info.items });
 }

@@ -59,10 +59,6 @@ export function expiryFromStored(stored: string): Expiry {
   return parsed;
 }
 
-export function sameExpiry(a: Expiry | null, b: Expiry | null): boolean {
-  if (a === null || b === null) return a === b;
-  return formatExpiry(a) === formatExpiry(b);
-}
 
 /** Orders expiries; `never` comes after every date. */
 export function compareExpiry(a: Expiry, b: Expiry): number {

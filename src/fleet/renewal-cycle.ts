@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { runCycle, type CycleSettings } from '../app/cycle.js';
-import { waitForRenewal } from '../app/wait-for-renewal.js';
+import { waitForPurchase } from '../app/wait-for-renewal.js';
 import type { ClockStatus } from '../clock/clock-check.js';
 import type { Clock } from '../core/clock.js';
-import { LeaseHeldError, PbxError } from '../errors.js';
+import { LeaseHeldError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { applyInvocation } from '../pbx/apply-invocation.js';
 import { PbxReader } from '../pbx/pbx-reader.js';
@@ -65,7 +65,19 @@ export function renewalCycle(deps: FleetCycleDeps, request: FleetCycleRequest): 
         settleTimeoutMs: pbx.settleTimeout,
       },
     };
-    if (request.waitMs !== null && portal) await waitOnPortal(reader, portal, deps, request.waitMs, host, context.signal, log);
+    if (request.waitMs !== null && portal) {
+      const found = await waitForPurchase(
+        { reader, portal, clock: deps.clock, log, sleep },
+        {
+          fallbackDeploymentId: host.deploymentId,
+          waitMs: request.waitMs,
+          pollEveryMs: deps.pollEveryMs,
+          signal: context.signal,
+          onPoll: ({ attempt, remainingMs, error }) => log.info({ attempt, remainingMs, error }, 'renewal not on the portal yet'),
+        },
+      );
+      if (found) log.info({ renewals: found.map((f) => f.item) }, found.length > 0 ? 'the portal shows the renewal' : 'nothing new appeared on the portal');
+    }
     try {
       const result = await runCycle(
         { store: deps.store, reader, portal, clock: deps.clock, log, host: host.name, clockSynchronized: deps.clockSynchronized, sleep },
@@ -79,28 +91,4 @@ export function renewalCycle(deps: FleetCycleDeps, request: FleetCycleRequest): 
       throw err;
     }
   };
-}
-
-async function waitOnPortal(reader: PbxReader, portal: Portal, deps: FleetCycleDeps, waitMs: number, host: FleetHost, signal: AbortSignal, log: Logger): Promise<void> {
-  let info;
-  try {
-    info = await reader.readLicence(signal);
-  } catch (err) {
-    if (err instanceof PbxError) return; // the cycle reads again and records why it cannot
-    throw err;
-  }
-  const deploymentId = info.deploymentId ?? host.deploymentId;
-  if (deploymentId === null) return;
-  const found = await waitForRenewal(
-    { portal, clock: deps.clock, log, sleep: (ms, s) => delay(ms, undefined, { signal: s }) },
-    {
-      deploymentId,
-      pbxItems: info.items,
-      waitMs,
-      pollEveryMs: deps.pollEveryMs,
-      signal,
-      onPoll: ({ attempt, remainingMs, error }) => log.info({ attempt, remainingMs, error }, 'renewal not on the portal yet'),
-    },
-  );
-  log.info({ renewals: found.map((f) => f.item) }, found.length > 0 ? 'the portal shows the renewal' : 'nothing new appeared on the portal');
 }
