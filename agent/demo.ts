@@ -1,22 +1,21 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { addDays, calendarDate } from '../src/core/expiry.js';
 import { runProcess } from '../src/process/run-process.js';
 import { connectAgentConfig } from '../src/sandbox/portal-side.js';
 import { startPortalServer } from '../src/sandbox/portal-server.js';
+import { AGENT_BIN } from './agent-child.js';
 
 /**
  * `npm run demo`: the whole story on a simulated PBX and portal, using the
  * real CLI for every step, in a temporary directory that is kept for a look.
  */
-const BIN = fileURLToPath(new URL('../../bin/pbx-activation-agent.js', import.meta.url));
 const bold = (t: string) => (process.stdout.isTTY ? `\x1b[1m${t}\x1b[0m` : t);
 
 async function step(title: string, args: string[], okCodes: readonly number[] = [0]): Promise<void> {
   process.stdout.write(`\n${bold(`== ${title}`)}\n${bold(`$ pbx-activation-agent ${args.join(' ')}`)}\n`);
-  const result = await runProcess([process.execPath, BIN, ...args, ...(args[0] === 'sandbox' && args[1] !== 'init' ? [] : ['--log-level', 'warn'])], { timeoutMs: 180_000, env: { ...process.env, NO_COLOR: process.stdout.isTTY ? '' : '1' } });
+  const result = await runProcess([process.execPath, AGENT_BIN, ...args, ...(args[0] === 'sandbox' && args[1] !== 'init' ? [] : ['--log-level', 'warn'])], { timeoutMs: 180_000, env: { ...process.env, NO_COLOR: process.stdout.isTTY ? '' : '1' } });
   process.stdout.write(result.stdout);
   if (result.stderr.trim()) process.stdout.write(result.stderr);
   if (!okCodes.includes(result.exitCode ?? -1)) throw new Error(`step "${title}" exited with ${result.exitCode ?? result.signal}`);

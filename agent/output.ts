@@ -2,6 +2,11 @@ import { AgentError, ConfigError, LeaseHeldError, StoreError, UsageError } from 
 import { EXIT } from './exit-codes.js';
 
 /** Writing results and errors: kept free of heavy imports so every command can use it. */
+/** Colour and other terminal niceties only when stdout is a terminal and NO_COLOR is not set. */
+export function colourOutput(): boolean {
+  return Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined;
+}
+
 export function print(text: string): void {
   process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
 }

@@ -3,6 +3,7 @@ import { configDigest, readConfigText, resolveConfigPath, storePathHint } from '
 import type { AgentConfig } from '../src/config/schema.js';
 import { Store } from '../src/store/store.js';
 import { agentVersion } from '../src/version.js';
+import { colourOutput } from './output.js';
 import { rememberedConfig } from './remembered-config.js';
 import type { GlobalOptions } from './runtime.js';
 
@@ -40,5 +41,5 @@ export async function openForReading(options: GlobalOptions): Promise<ReadRuntim
     }
     if (!store && existsSync(config.store.path)) store = Store.open(config.store.path, { readonly: true });
   }
-  return { config, configPath, store, tty: Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined };
+  return { config, configPath, store, tty: colourOutput() };
 }

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { readConfigText } from '../src/config/config-file.js';
 import { loadConfig, resolveConfigPath, type LoadedConfig } from '../src/config/load.js';
+import { colourOutput } from './output.js';
 import type { Logger, LogLevel } from '../src/log/logger.js';
 import { commandLogger } from './logging.js';
 
@@ -22,9 +24,14 @@ export interface Runtime {
 /** Loads the configuration and the logger; throws ConfigError (exit 78) before anything else happens. */
 export function startRuntime(options: GlobalOptions, logStream: 'stdout' | 'stderr' = 'stderr'): Runtime {
   const path = resolveConfigPath(options.config);
-  const loaded = options.configStdin ? loadConfig(path, readFileSync(0, 'utf8')) : loadConfig(path);
+  const loaded = loadConfig(path, configText(options, path));
   const log = commandLogger(loaded, options.logLevel, logStream);
-  return { loaded, log, tty: Boolean(process.stdout.isTTY) && process.env.NO_COLOR === undefined };
+  return { loaded, log, tty: colourOutput() };
+}
+
+/** The configuration's text: from stdin when the daemon hands its children the config in force, else the file. */
+export function configText(options: GlobalOptions, path: string): string {
+  return options.configStdin ? readFileSync(0, 'utf8') : readConfigText(path);
 }
 
 export { print, printJson, reportError } from './output.js';

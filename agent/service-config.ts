@@ -1,11 +1,8 @@
-import { fileURLToPath } from 'node:url';
 import { readConfigText } from '../src/config/config-file.js';
 import type { LoadedConfig } from '../src/config/load.js';
 import type { AgentConfig } from '../src/config/schema.js';
 import { ConfigError } from '../src/errors.js';
-import { runProcess } from '../src/process/run-process.js';
-
-const AGENT_BIN = fileURLToPath(new URL('../../bin/pbx-activation-agent.js', import.meta.url));
+import { agentChild } from './agent-child.js';
 
 type Verdict =
   | { readonly ok: true; readonly path: string; readonly digest: string; readonly config: AgentConfig }
@@ -19,7 +16,7 @@ type Verdict =
  */
 export async function loadServiceConfig(path: string): Promise<LoadedConfig> {
   const text = readConfigText(path);
-  const child = await runProcess([process.execPath, AGENT_BIN, 'config', 'check', '--json', '--config', path, '--config-stdin'], { timeoutMs: 60_000, input: text });
+  const child = await agentChild(['config', 'check', '--json'], { path, text }, { timeoutMs: 60_000 });
   let verdict: Verdict;
   try {
     verdict = JSON.parse(child.stdout) as Verdict;
@@ -27,5 +24,7 @@ export async function loadServiceConfig(path: string): Promise<LoadedConfig> {
     throw new ConfigError(path, [`the configuration could not be checked: ${child.stderr.trim().split('\n').at(-1) ?? `exit ${child.exitCode}`}`]);
   }
   if (!verdict.ok) throw new ConfigError(verdict.file, verdict.problems, verdict.hint);
+  // Webhook URLs in verdict.config are shown as scheme and host only: the daemon sends no alerts itself,
+  // its children read the full text.
   return { path, config: verdict.config, digest: verdict.digest, text };
 }

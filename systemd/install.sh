@@ -109,8 +109,11 @@ if command -v npm >/dev/null && modules=$(cd "$SRC" && npm ls --omit=dev --parse
   printf '%s\n' "$modules" | while IFS= read -r dir; do
     rel=${dir#"$SRC"/}
     [ "$rel" = "$dir" ] || [ -z "$rel" ] && continue
+    # npm ls lists a package before the packages nested in it: copy each one without its node_modules,
+    # the nested production packages come in their own turn (dev-only ones never).
     mkdir -p "$stage/$(dirname "$rel")"
     cp -R "$dir" "$stage/$rel"
+    rm -rf "$stage/$rel/node_modules"
   done
   rm -rf "$stage"/node_modules/*/node_modules/.bin "$stage/node_modules/.bin"
 else

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { readConfigText, resolveConfigPath } from '../../src/config/config-file.js';
+import { resolveConfigPath } from '../../src/config/config-file.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigError } from '../../src/errors.js';
 import { buildChannels } from '../../src/notify/build.js';
 import { redactUrl } from '../../src/notify/channel.js';
-import { assertServiceConfig } from '../../src/service/agent-service.js';
+import { scheduleProblems } from '../../src/service/schedule.js';
 import { EXIT } from '../exit-codes.js';
 import { print, printJson } from '../output.js';
-import type { GlobalOptions } from '../runtime.js';
+import { configText, type GlobalOptions } from '../runtime.js';
 
 /**
  * `config check`: validates the configuration as the daemon would (schema,
@@ -18,19 +17,13 @@ import type { GlobalOptions } from '../runtime.js';
 export async function configCheckCommand(options: GlobalOptions): Promise<number> {
   const path = resolveConfigPath(options.config);
   try {
-    const loaded = loadConfig(path, options.configStdin ? readFileSync(0, 'utf8') : readConfigText(path));
+    const loaded = loadConfig(path, configText(options, path));
     // The schedule and the alert channels are checked apart from the schema: gather both, list every problem.
-    const problems: string[] = [];
-    const collect = (err: unknown) => {
+    const problems = scheduleProblems(loaded.config.schedule.check);
+    await buildChannels(loaded.config.alerts, loaded.path).catch((err: unknown) => {
       if (!(err instanceof ConfigError)) throw err;
       problems.push(...err.problems);
-    };
-    try {
-      assertServiceConfig(loaded);
-    } catch (err) {
-      collect(err);
-    }
-    await buildChannels(loaded.config.alerts, loaded.path).catch(collect);
+    });
     if (problems.length > 0) throw new ConfigError(loaded.path, problems);
     // Webhook URLs carry tokens: shown as scheme and host only (the daemon does not send alerts itself).
     const shown = { ...loaded.config, alerts: { ...loaded.config.alerts, channels: loaded.config.alerts.channels.map((c) => ('url' in c && typeof c.url === 'string' ? { ...c, url: redactUrl(c.url) } : c)) } };

@@ -1,25 +1,20 @@
-import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../src/core/clock.js';
-import type { Logger } from '../../src/log/logger.js';
-import { runProcess } from '../../src/process/run-process.js';
-import { AgentService, type JobContext } from '../../src/service/agent-service.js';
+import type { Logger, LogLevel } from '../../src/log/logger.js';
+import type { LoadedConfig } from '../../src/config/load.js';
+import { AgentService } from '../../src/service/agent-service.js';
 import type { DaemonJobs } from '../../src/service/daemon.js';
 import { serviceNotifier } from '../../src/service/sd-notify.js';
+import { CHILD_KILL_GRACE_MS, HARD_EXIT_MS } from '../../src/service/stop-budget.js';
 import { Store } from '../../src/store/store.js';
-import { rememberConfig } from '../remembered-config.js';
+import { agentChild } from '../agent-child.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveConfigPath } from '../../src/config/config-file.js';
 import { commandLogger } from '../logging.js';
 import type { GlobalOptions } from '../runtime.js';
 import { loadServiceConfig } from '../service-config.js';
 
-/** After SIGTERM the process is gone within this, whatever a job does (systemd's TimeoutStopSec is 20 s). */
-const HARD_EXIT_MS = 14_500;
 /** A child that outlives this is stopped: far beyond any cycle's own timeouts (read, apply, settle). */
 const CHILD_LIMIT_MS = 2 * 3_600_000;
-/** Within the service's stop budget: grace for the job (9 s) + this < the hard exit (14.5 s). */
-const CHILD_STOP_GRACE_MS = 4000;
-const AGENT_BIN = fileURLToPath(new URL('../../../bin/pbx-activation-agent.js', import.meta.url));
 
 /**
  * The daemon systemd starts. Logs go to stdout (journald). Exit 78 on an
@@ -39,7 +34,7 @@ export async function runCommand(options: GlobalOptions, version: string): Promi
     version,
     notifier: serviceNotifier(process.env, log),
     reloadConfig: loadServiceConfig,
-    jobs: (context) => jobs(context, store, log),
+    jobs: (current) => jobs(current, store, log, options.logLevel),
   });
 
   let stopSignal: NodeJS.Signals | null = null;
@@ -79,35 +74,31 @@ export async function runCommand(options: GlobalOptions, version: string): Promi
  * What the daemon runs, each in a child process of the agent (`check` and
  * `alerts run`, the commands an operator would type): the daemon itself stays
  * small over years of uptime, a crash or a leak in a cycle cannot take it
- * down, and what a cycle used is given back when it ends. The child reads the
- * config file itself, so a SIGHUP reload applies from the next one.
+ * down, and what a cycle used is given back when it ends.
  */
-function jobs(context: JobContext, store: Store, log: Logger): DaemonJobs {
-  // The config in force goes to the child on stdin: after a refused reload it is not what the file says.
+function jobs(loaded: () => LoadedConfig, store: Store, log: Logger, logLevel: LogLevel | undefined): Pick<DaemonJobs, 'cycle' | 'alerts'> {
   const agent = (args: string[], signal: AbortSignal) =>
-    runProcess([process.execPath, AGENT_BIN, ...args, '--config', context.loaded().path, '--config-stdin'], {
+    agentChild(args, loaded(), {
+      logLevel,
       timeoutMs: CHILD_LIMIT_MS,
       signal,
-      input: context.loaded().text,
       inheritOutput: true,
-      // Stopping, the child records its run as interrupted before it goes: give it the time.
-      killGraceMs: CHILD_STOP_GRACE_MS,
+      killGraceMs: CHILD_KILL_GRACE_MS,
       // If the daemon dies (kill -9), the child hears of it and stops, recording its run as interrupted.
       ipc: true,
     });
   return {
     cycle: async (trigger, signal) => {
-      rememberConfig(store, context.loaded());
+      const before = store.runs.lastId();
       const child = await agent(['check', '--trigger', trigger], signal);
       if (child.exitCode === EXIT.locked) return { outcome: 'locked' };
-      const run = store.runs.list({ limit: 50 }).find((r) => r.pid === child.pid);
+      const run = child.pid ? store.runs.startedBy(child.pid, before) : null;
       if (!run?.outcome) {
         log.error({ exitCode: child.exitCode, signal: child.signal }, 'the check process ended without recording its run');
         return { outcome: 'failed' };
       }
-      const details = (run.details ?? {}) as { durations?: { fwconsoleMs?: number; portalMs?: number }; fwconsole?: Array<{ command: string; ms: number }> };
-      for (const call of details.fwconsole ?? []) context.observe.fwconsole(call.command, call.ms);
-      return { outcome: run.outcome, durations: details.durations ?? {} };
+      const details = (run.details ?? {}) as { durations?: { portalMs?: number }; fwconsole?: Array<{ command: string; ms: number }> };
+      return { outcome: run.outcome, fwconsole: details.fwconsole ?? [], ...(details.durations?.portalMs !== undefined ? { portalMs: details.durations.portalMs } : {}) };
     },
     alerts: async (signal) => {
       const child = await agent(['alerts', 'run'], signal);

@@ -4,6 +4,7 @@ import { compareText } from '../core/order.js';
 import type { ModuleState } from '../pbx/readers/module-list.js';
 import type { ModuleStateRow, StoredItem } from '../store/expiries.js';
 import type { RunOutcome, RunRecord } from '../store/runs.js';
+import { META } from '../store/meta-keys.js';
 import type { Store } from '../store/store.js';
 
 export interface StatusItem {
@@ -62,7 +63,7 @@ export function buildStatus(store: Store, today: string, moduleAliases: Readonly
   const modules = groupBy(store.expiries.moduleStates(deploymentId), (m) => m.deploymentId);
   const lastRuns = new Map(store.runs.latestPerDeployment(deploymentId).map((r) => [r.deploymentId, r]));
   const lastOks = new Map(store.runs.latestSuccessfulPerDeployment(deploymentId).map((r) => [r.deploymentId, r]));
-  const nextCheck = store.getMeta('next_check_at');
+  const nextCheck = store.getMeta(META.nextCheckAt);
   return {
     today,
     deployments: deployments.map((d) => {

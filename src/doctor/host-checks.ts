@@ -6,7 +6,7 @@ import { errorMessage } from '../errors.js';
 import { applyInvocation } from '../pbx/apply-invocation.js';
 import type { LicenceInfo } from '../pbx/readers/licence-info.js';
 import { silentLogger } from '../log/logger.js';
-import { META } from '../service/daemon-state.js';
+import { META } from '../store/meta-keys.js';
 import { scheduleProblems } from '../service/schedule.js';
 import { Store } from '../store/store.js';
 import { fail, ok, warn, type DoctorCheck, type DoctorContext } from './doctor.js';
@@ -179,33 +179,30 @@ function writable(path: string): boolean {
   }
 }
 
-function readMeta(ctx: DoctorContext, keys: readonly string[]): Record<string, string | null> | null {
+/** Reads the store read-only; null when there is none yet, the error when it cannot be opened. */
+function readStore<T>(ctx: DoctorContext, read: (store: Store) => T): T | Error | null {
   if (!existsSync(ctx.config.store.path)) return null;
   try {
     const db = Store.open(ctx.config.store.path, { readonly: true });
     try {
-      return Object.fromEntries(keys.map((k) => [k, db.getMeta(k)]));
-    } finally {
-      db.close();
-    }
-  } catch {
-    return null;
-  }
-}
-
-function lastRun(ctx: DoctorContext): string {
-  if (!existsSync(ctx.config.store.path)) return 'no run recorded yet';
-  try {
-    const db = Store.open(ctx.config.store.path, { readonly: true });
-    try {
-      const run = db.runs.last();
-      if (!run) return 'no run recorded yet';
-      const ago = formatDuration(ctx.clock.now().getTime() - new Date(run.startedAt).getTime());
-      return `last run ${ago} ago (${run.trigger}): ${run.outcome ?? 'unfinished'}`;
+      return read(db);
     } finally {
       db.close();
     }
   } catch (err) {
-    return `last run unknown (${errorMessage(err)})`;
+    return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+function readMeta(ctx: DoctorContext, keys: readonly string[]): Record<string, string | null> | null {
+  const meta = readStore(ctx, (db) => Object.fromEntries(keys.map((k) => [k, db.getMeta(k)])));
+  return meta instanceof Error ? null : meta;
+}
+
+function lastRun(ctx: DoctorContext): string {
+  const run = readStore(ctx, (db) => db.runs.last());
+  if (run instanceof Error) return `last run unknown (${errorMessage(run)})`;
+  if (!run) return 'no run recorded yet';
+  const ago = formatDuration(ctx.clock.now().getTime() - new Date(run.startedAt).getTime());
+  return `last run ${ago} ago (${run.trigger}): ${run.outcome ?? 'unfinished'}`;
 }

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Clock } from '../core/clock.js';
-import { META } from '../service/daemon-state.js';
+import { META } from '../store/meta-keys.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -74,8 +74,8 @@ export class AgentMetrics {
       'End of the last check that read the PBX (and portal) successfully, Unix seconds. Absent until one succeeds.',
       registers,
       () => {
-        const run = store.runs.lastSuccessful();
-        return seconds(run?.endedAt ?? run?.startedAt);
+        const end = store.runs.lastSuccessEnd();
+        return end === null ? null : Math.floor(end.getTime() / 1000);
       },
     );
     new OptionalGauge(`${PREFIX}next_check_timestamp_seconds`, 'When the daemon plans the next check, Unix seconds.', registers, () =>
@@ -166,8 +166,7 @@ export class AgentMetrics {
   health(): Health {
     const now = this.source.clock.now().getTime();
     const limit = this.source.staleAfterMs();
-    const run = this.source.store.runs.lastSuccessful();
-    const last = run ? new Date(run.endedAt ?? run.startedAt).getTime() : null;
+    const last = this.source.store.runs.lastSuccessEnd()?.getTime() ?? null;
     if (last === null) {
       const up = now - this.source.startedAt.getTime();
       return up <= limit

@@ -11,7 +11,8 @@ import { Daemon, type CycleResult, type DaemonJobs, type DaemonSettings } from '
 import { loadSlot } from './daemon-state.js';
 import { housekeeping } from './housekeeping.js';
 import { staleAfterMs } from './plan.js';
-import { resolveSchedule, scheduleProblems } from './schedule.js';
+import { resolveSchedule } from './schedule.js';
+import { STOP_GRACE_MS } from './stop-budget.js';
 import type { ServiceNotifier } from './sd-notify.js';
 
 /** What the service needs from the command that starts it. */
@@ -24,23 +25,8 @@ export interface ServiceDeps {
   readonly notifier: ServiceNotifier;
   /** Reads and validates the configuration again (SIGHUP); throws ConfigError listing every problem. */
   readonly reloadConfig: (path: string) => Promise<LoadedConfig>;
-  /**
-   * Builds the jobs once; they read `config()` at each run so a reload applies
-   * to the next cycle. `observe` is where they report fwconsole durations.
-   */
-  readonly jobs: (context: JobContext) => DaemonJobs;
-}
-
-export interface JobContext {
-  readonly config: () => AgentConfig;
-  /** The config with the path it came from (secrets are found relative to it). */
-  readonly loaded: () => LoadedConfig;
-  /** Reports what a cycle measured to the metrics (a no-op while no listener is configured). */
-  readonly observe: CycleObserver;
-}
-
-export interface CycleObserver {
-  fwconsole(command: string, ms: number): void;
+  /** Builds the check and alert jobs once; they ask for the config in force at each run, so a reload applies. */
+  readonly jobs: (loaded: () => LoadedConfig) => Pick<DaemonJobs, 'cycle' | 'alerts'>;
 }
 
 const HOUR = 3_600_000;
@@ -62,31 +48,23 @@ export class AgentService {
     this.startedAt = deps.clock.now();
   }
 
-  get config(): AgentConfig {
-    return this.loaded.config;
-  }
-
-  get nextCheck(): Date | null {
-    return this.daemon?.nextCheck?.at ?? null;
-  }
-
   /** Starts the metrics listener (failing fast when its port is taken), then the daemon. */
   async start(): Promise<void> {
     await this.startServer(this.loaded.config);
-    const observe: CycleObserver = { fwconsole: (command, ms) => this.metrics?.observeFwconsole(command, ms) };
-    const jobs = this.deps.jobs({ config: () => this.loaded.config, loaded: () => this.loaded, observe });
+    const jobs = this.deps.jobs(() => this.loaded);
     const { store, clock, log } = this.deps;
     this.daemon = new Daemon(
       {
         ...jobs,
-        housekeeping: jobs.housekeeping ?? housekeeping(store, clock, log, () => ({ runsRetentionMs: this.loaded.config.retention.runs })),
+        housekeeping: housekeeping(store, clock, log, () => ({ runsRetentionMs: this.loaded.config.retention.runs })),
         store,
         clock,
         log,
         notifier: this.deps.notifier,
         onCycle: (result: CycleResult | null, ms: number) => {
           this.metrics?.observeCheck(result?.outcome ?? 'error', ms);
-          if (result?.durations?.portalMs !== undefined) this.metrics?.observePortal(result.durations.portalMs);
+          for (const call of result?.fwconsole ?? []) this.metrics?.observeFwconsole(call.command, call.ms);
+          if (result?.portalMs !== undefined) this.metrics?.observePortal(result.portalMs);
         },
       },
       this.settings(this.loaded.config),
@@ -110,8 +88,10 @@ export class AgentService {
       return false;
     }
     if (next.config.store.path !== this.loaded.config.store.path) {
-      log.warn({ in_use: this.loaded.config.store.path, configured: next.config.store.path }, 'store.path changed: restart the service to use the new store');
-      next = { ...next, config: { ...next.config, store: this.loaded.config.store } };
+      // The checks get the config text itself: they would write to the new store while the daemon reads the
+      // old one. A new store needs a restart; until then the whole configuration in force stays.
+      log.error({ in_use: this.loaded.config.store.path, configured: next.config.store.path }, 'configuration not reloaded: store.path changed; restart the service to use the new store');
+      return false;
     }
     const previous = this.loaded.config;
     this.loaded = next;
@@ -134,7 +114,7 @@ export class AgentService {
       retry: { minMs: config.schedule.retryMin, maxMs: config.schedule.retryMax },
       alertsEveryMs: HOUR,
       housekeepingEveryMs: 24 * HOUR,
-      stopGraceMs: 9000,
+      stopGraceMs: STOP_GRACE_MS,
     };
   }
 
@@ -166,8 +146,3 @@ export class AgentService {
   }
 }
 
-/** Problems only the service checks (they need node-cron, which `status` should not load). */
-export function assertServiceConfig(loaded: LoadedConfig): void {
-  const problems = scheduleProblems(loaded.config.schedule.check);
-  if (problems.length > 0) throw new ConfigError(loaded.path, problems);
-}

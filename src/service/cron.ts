@@ -23,18 +23,30 @@ export function cronProblems(expression: string): string[] {
 /** The search gives up after this many days: an expression like "0 0 30 2 *" never matches. */
 const MAX_DAYS = 366 * 5;
 
+/**
+ * Tasks that are never started: only their matchers are used (day-of-month and
+ * day-of-week rules, time zone). node-cron keeps every task it creates in a
+ * registry of its own, so one per expression and zone is made, not one per reload.
+ */
+const matchers = new Map<string, ScheduledTask>();
+
+function matcherFor(expression: string, timeZone: string | undefined): ScheduledTask {
+  const key = `${expression}\0${timeZone ?? ''}`;
+  let task = matchers.get(key);
+  if (!task) {
+    task = createTask(expression, () => undefined, { timezone: timeZone });
+    matchers.set(key, task);
+  }
+  return task;
+}
+
 export function cronSchedule(expression: string, timeZone: string | undefined): CronSchedule {
   const fields = parse(expression);
   const seconds = sortedNumbers(fields.second);
   const minutes = sortedNumbers(fields.minute);
   const hours = sortedNumbers(fields.hour);
   const months = new Set(fields.month);
-  // A task that is never started: only its matcher is used (day-of-month and day-of-week rules, time zone).
-  let matcher: ScheduledTask | null = null;
-  const matches = (date: Date) => {
-    matcher ??= createTask(expression, () => undefined, { timezone: timeZone });
-    return matcher.match(date);
-  };
+  const matches = (date: Date) => matcherFor(expression, timeZone).match(date);
   return {
     expression,
     timeZone,

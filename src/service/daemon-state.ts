@@ -1,3 +1,4 @@
+import { META } from '../store/meta-keys.js';
 import type { Store } from '../store/store.js';
 import { processAlive } from '../process/alive.js';
 import type { FailureState, NextCheck } from './plan.js';
@@ -7,13 +8,7 @@ import type { FailureState, NextCheck } from './plan.js';
  * moves the daily slot nor forgets a backoff. `next_check_at` is also what
  * `status`, `doctor` and /metrics show.
  */
-export const META = {
-  nextCheckAt: 'next_check_at',
-  nextCheckReason: 'next_check_reason',
-  failures: 'check_failures',
-  backoffUntil: 'check_backoff_until',
-  slot: 'schedule_slot',
-} as const;
+export { META } from '../store/meta-keys.js';
 
 export function loadFailureState(store: Store): FailureState {
   const failures = Number(store.getMeta(META.failures) ?? '0');
@@ -53,15 +48,14 @@ export function saveSlot(store: Store, spec: string, slot: string | null): void 
 
 /** The end of the last successful check, if any. */
 export function lastSuccess(store: Store): Date | null {
-  const run = store.runs.lastSuccessful();
-  const at = run?.endedAt ?? run?.startedAt;
-  return at ? new Date(at) : null;
+  return store.runs.lastSuccessEnd();
 }
 
 /**
- * Runs left open by a process that is gone (kill -9, power loss, a stop that
- * timed out) are closed as `interrupted`. A run whose process still lives
- * belongs to another agent (a manual `check`) and is left alone.
+ * Runs left open by a process that is gone (kill -9, power loss, a check child
+ * killed at the end of a stop) or by this one are closed as `interrupted`. A
+ * run whose process still lives belongs to another agent (a manual `check`)
+ * and is left alone. Called at start and at the end of a stop.
  */
 export function closeInterruptedRuns(store: Store, now: Date, isAlive: (pid: number) => boolean = processAlive): number[] {
   const closed: number[] = [];
@@ -77,12 +71,4 @@ export function closeInterruptedRuns(store: Store, now: Date, isAlive: (pid: num
   return closed;
 }
 
-/** Runs this process started and has not finished, closed as `interrupted` at shutdown. */
-export function closeOwnRuns(store: Store, now: Date): number[] {
-  const own = store.runs.unfinished().filter((r) => r.pid === process.pid);
-  for (const run of own) {
-    store.runs.finish(run.id, { outcome: 'interrupted', at: now.toISOString(), error: 'the agent was stopped before this run finished; the next check reads the PBX again' });
-  }
-  return own.map((r) => r.id);
-}
 

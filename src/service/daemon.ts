@@ -3,25 +3,27 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { RunOutcome } from '../store/runs.js';
 import type { Store } from '../store/store.js';
-import { closeInterruptedRuns, closeOwnRuns, lastSuccess, loadFailureState, saveFailureState, saveNextCheck, saveSlot } from './daemon-state.js';
+import { closeInterruptedRuns, lastSuccess, loadFailureState, saveFailureState, saveNextCheck, saveSlot } from './daemon-state.js';
 import { afterCycle, NO_FAILURES, planNextCheck, type DueReason, type FailureState, type NextCheck, type RetryPolicy } from './plan.js';
 import type { CheckSchedule } from './schedule.js';
 import { silentNotifier, type ServiceNotifier } from './sd-notify.js';
+import { ABORT_WAIT_MS } from './stop-budget.js';
 
 export type CycleTrigger = 'schedule' | 'startup';
 
-/** What a cycle reports back; the daemon needs only the outcome, metrics use the durations. */
+/** What a cycle reports back; the daemon needs only the outcome, the metrics the timings. */
 export interface CycleResult {
   /** `locked`: another cycle held the lease, nothing ran. `interrupted`: the cycle was stopped before it finished. */
   readonly outcome: RunOutcome | 'locked';
-  /** Time spent in fwconsole and with the portal, when the cycle measured it. */
-  readonly durations?: { readonly fwconsoleMs?: number; readonly portalMs?: number };
+  /** Each fwconsole call the cycle made and how long it took. */
+  readonly fwconsole?: ReadonlyArray<{ readonly command: string; readonly ms: number }>;
+  readonly portalMs?: number;
 }
 
 /**
  * The work the daemon schedules, passed in: the daemon knows when, not what.
  * `signal` aborts when the service is stopping and a job outlived the grace period;
- * a cycle should then stop its fwconsole step and leave the store consistent.
+ * the job (a check process) should then stop and record what it did.
  */
 export interface DaemonJobs {
   cycle(trigger: CycleTrigger, signal: AbortSignal): Promise<CycleResult>;
@@ -35,7 +37,7 @@ export interface DaemonSettings {
   /** Alerts are evaluated after every check and at least this often. */
   readonly alertsEveryMs: number;
   readonly housekeepingEveryMs: number;
-  /** On stop, how long a running job may take before its fwconsole step is aborted. */
+  /** On stop, how long a running job may take before it is aborted (see stop-budget.ts). */
   readonly stopGraceMs: number;
 }
 
@@ -52,8 +54,6 @@ type JobKind = 'check' | 'alerts' | 'housekeeping';
 
 /** Never sleep longer than this: a suspend or a clock jump is noticed within 30 s. */
 const MAX_SLEEP_MS = 30_000;
-/** After the grace period and an abort, how long the job still gets to record what happened. */
-const ABORT_WAIT_MS = 4000;
 
 /**
  * The timer loop of `run`. Pure decisions come from plan.ts; this class only
@@ -118,8 +118,8 @@ export class Daemon {
   }
 
   /**
-   * Stops taking work, lets a running job finish (aborting its fwconsole step
-   * after the grace period), and closes this process's open runs as interrupted.
+   * Stops taking work, lets a running job finish (aborting it after the grace
+   * period), and closes runs left open by processes that are gone as interrupted.
    * Idempotent; resolves when the store may be closed.
    */
   stop(): Promise<void> {
@@ -136,13 +136,13 @@ export class Daemon {
     if (busy) {
       log.info({ job: busy.kind }, 'stopping: waiting for the running job to finish');
       if (!(await settlesWithin(busy.done, this.settings.stopGraceMs))) {
-        log.warn({ job: busy.kind, graceMs: this.settings.stopGraceMs }, 'stopping: the job did not finish in time; aborting its fwconsole step');
+        log.warn({ job: busy.kind, graceMs: this.settings.stopGraceMs }, 'stopping: the job did not finish in time; stopping it');
         this.abort.abort();
         if (!(await settlesWithin(busy.done, ABORT_WAIT_MS))) log.error({ job: busy.kind }, 'stopping: the job is still running; leaving it');
       }
     }
     try {
-      const closed = store.guard((s) => closeOwnRuns(s, clock.now()));
+      const closed = store.guard((s) => closeInterruptedRuns(s, clock.now()));
       if (closed.length > 0) log.warn({ runs: closed }, 'runs cut short by the stop were marked interrupted');
     } catch (err) {
       log.error({ err: errorMessage(err) }, 'could not mark interrupted runs; the next start will');

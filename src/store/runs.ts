@@ -179,6 +179,24 @@ export class RunRepository {
     return rows.map(toRecord);
   }
 
+  /** When the last successful check ended (or began, if it never recorded its end). */
+  lastSuccessEnd(deploymentId?: string): Date | null {
+    const run = this.lastSuccessful(deploymentId);
+    const at = run?.endedAt ?? run?.startedAt;
+    return at ? new Date(at) : null;
+  }
+
+  /** The newest run a given process started after run `afterId`: how the daemon finds what its check child recorded. */
+  startedBy(pid: number, afterId: number): RunRecord | null {
+    const row = this.db.prepare('SELECT * FROM runs WHERE pid = ? AND id > ? ORDER BY id DESC LIMIT 1').get(pid, afterId) as Row | undefined;
+    return row ? toRecord(row) : null;
+  }
+
+  /** The highest run id so far (0 for none). */
+  lastId(): number {
+    return (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM runs').get() as { id: number }).id;
+  }
+
   /** Runs that never finished: their process died (kill -9, power loss). */
   unfinished(): RunRecord[] {
     return (this.db.prepare('SELECT * FROM runs WHERE ended_at IS NULL ORDER BY id').all() as Row[]).map(toRecord);

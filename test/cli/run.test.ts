@@ -101,6 +101,23 @@ describe('run (the daemon)', () => {
     expect(problems.join('\n')).toMatch(/pbx\.tty/);
   });
 
+  it('on SIGHUP with a new store.path keeps the whole configuration in force: its checks go on in the old store', async () => {
+    const sb = sandbox();
+    const agent = run(sb);
+    await agent.waitFor(finished);
+    const config = JSON.parse(readFileSync(sb.config, 'utf8'));
+
+    writeFileSync(sb.config, JSON.stringify({ ...config, store: { path: join(sb.dir, 'elsewhere.db') } }));
+    agent.child.kill('SIGHUP');
+    const refused = await agent.waitFor((l) => l.msg === 'configuration not reloaded: store.path changed; restart the service to use the new store');
+    await agent.waitFor(finished, 10_000, agent.lines.indexOf(refused));
+    agent.child.kill('SIGTERM');
+
+    expect(await agent.exited()).toBe(0);
+    expect(existsSync(join(sb.dir, 'elsewhere.db'))).toBe(false);
+    expect(agent.lines.filter((l) => l.msg === 'check finished' && l.outcome === 'up-to-date').length).toBeGreaterThanOrEqual(2);
+  });
+
   it('exits 1 naming the address when the metrics port is taken', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

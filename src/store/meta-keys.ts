@@ -1,0 +1,8 @@
+/** Keys of the store's `meta` table that more than one part of the agent reads. */
+export const META = {
+  nextCheckAt: 'next_check_at',
+  nextCheckReason: 'next_check_reason',
+  failures: 'check_failures',
+  backoffUntil: 'check_backoff_until',
+  slot: 'schedule_slot',
+} as const;
