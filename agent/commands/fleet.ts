@@ -77,6 +77,9 @@ async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<
   const portal = portalClient(config, loaded.path, store.portalCache, log);
   // Built first: a broken alert channel is a configuration error (78) before any host is contacted.
   const alerts = plan.request.dryRun ? null : await startAlerts(loaded, store, log);
+  // The feed's cursor stands for the whole fleet: a run over some hosts, or `fleet renew` (which polls
+  // regardless), would move it past changes of hosts it never polled, and they would look unchanged next time.
+  const changes = portal && hosts.length === inventory.hosts.length && plan.request.trigger !== 'manual' ? portalChangeFeed(portal, store, log) : undefined;
   // The deployment each host showed last, to match against the portal's change feed.
   const lastSeen = new Map([...store.expiries.deployments()].sort((a, b) => a.lastSeen.localeCompare(b.lastSeen)).map((d) => [d.host, d.id]));
   const interrupt = new AbortController();
@@ -108,7 +111,7 @@ async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<
         },
         plan.request,
       ),
-      changes: portal ? portalChangeFeed(portal, store, log) : undefined,
+      changes,
       lastKnownDeployment: (host) => host.deploymentId ?? lastSeen.get(host.name) ?? null,
       signal: interrupt.signal,
       log,
