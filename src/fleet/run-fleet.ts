@@ -74,6 +74,7 @@ export interface HostResult {
   readonly outcome: Outcome;
   readonly deploymentId: string | null;
   readonly runId: number | null;
+  /** Not prefixed with the host name (`host` carries it): views add it. */
   readonly error: { readonly message: string; readonly hint: string } | null;
   readonly startedAt: string | null;
   readonly durationMs: number;
@@ -187,14 +188,14 @@ async function runHost<H extends FleetHostRef>(
       outcome: cycleResult?.outcome === 'failed' ? 'failed' : 'unreachable',
       deploymentId: cycleResult?.deploymentId ?? host.deploymentId,
       runId: cycleResult?.runId ?? null,
-      error: { message: `${host.name}: the cycle ${why}`, hint: timedOut ? 'Check the host by hand; raise fleet.hostTimeout if it is just slow.' : 'Run it again.' },
+      error: { message: `the cycle ${why}`, hint: timedOut ? 'Check the host by hand; raise fleet.hostTimeout if it is just slow.' : 'Run it again.' },
     };
   }
   if (settled === 'expired') throw new Error('unreachable: a cycle that was not stopped has settled');
   if ('err' in settled) {
     if (settled.err instanceof StoreError) throw settled.err;
     options.log.error({ host: host.name, err: errorMessage(settled.err) }, 'the cycle failed');
-    return { ...base, outcome: 'failed', deploymentId: host.deploymentId, runId: null, error: { message: `${host.name}: ${errorMessage(settled.err)}`, hint: 'This is a bug or an unexpected state; the log has the details.' } };
+    return { ...base, outcome: 'failed', deploymentId: host.deploymentId, runId: null, error: { message: errorMessage(settled.err), hint: 'This is a bug or an unexpected state; the log has the details.' } };
   }
   const r = settled.result;
   return { ...base, outcome: r.outcome, deploymentId: r.deploymentId ?? host.deploymentId, runId: r.runId ?? null, error: r.error ?? null };
@@ -216,7 +217,7 @@ function notContacted(host: FleetHostRef): HostResult {
     outcome: 'unreachable',
     deploymentId: host.deploymentId,
     runId: null,
-    error: { message: `${host.name}: not contacted, the run was interrupted`, hint: 'Run it again.' },
+    error: { message: 'not contacted, the run was interrupted', hint: 'Run it again.' },
     startedAt: null,
     durationMs: 0,
   };

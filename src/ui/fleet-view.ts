@@ -60,6 +60,5 @@ function outcomeCell(outcome: FleetStatusRow['outcome']): Cell {
 }
 
 function problemLines(r: HostResult): string[] {
-  const message = r.error!.message.startsWith(`${r.host}`) ? r.error!.message : `${r.host}: ${r.error!.message}`;
-  return [`  ${message}`, `    What to do: ${r.error!.hint}`];
+  return [`  ${r.host}: ${r.error!.message}`, `    What to do: ${r.error!.hint}`];
 }
