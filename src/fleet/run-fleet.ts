@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { errorMessage, StoreError } from '../errors.js';
@@ -9,7 +8,7 @@ import type { PbxShell } from '../pbx/shell.js';
 import type { Outcome } from '../store/runs.js';
 
 /** Best first: the fleet's exit code is the code of its worst host outcome. */
-export const OUTCOME_SEVERITY: readonly Outcome[] = ['up-to-date', 'applied', 'pending', 'unreachable', 'failed'];
+const OUTCOME_SEVERITY: readonly Outcome[] = ['up-to-date', 'applied', 'pending', 'unreachable', 'failed'];
 
 export interface CycleContext {
   /** Fires on the host timeout or when the whole run is interrupted. */
@@ -64,7 +63,6 @@ export interface FleetRunOptions<H extends FleetHostRef> {
   /** Interrupts the whole run (SIGINT/SIGTERM): running cycles are stopped, the rest not started. */
   readonly signal?: AbortSignal | undefined;
   readonly log: Logger;
-  readonly clock?: Clock;
   readonly random?: () => number;
   readonly onHostDone?: (result: HostResult, done: number, total: number) => void;
 }
@@ -98,7 +96,6 @@ const STOP_GRACE_MS = 5000;
  */
 export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<H>): Promise<FleetReport> {
   const { hosts, log } = options;
-  const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const interrupted = new AbortController();
   // Every worker and every running host listens to it: that is not a leak.
@@ -123,7 +120,7 @@ export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<
       const known = host.deploymentId ?? options.lastKnownDeployment?.(host) ?? null;
       const portalChanged = changed === null || known === null ? null : changed.has(known);
       try {
-        results[index] = await runHost(host, portalChanged, options, clock, interrupted.signal, closing);
+        results[index] = await runHost(host, portalChanged, options, interrupted.signal, closing);
       } catch (err) {
         // The store itself failed: every other host would fail the same way.
         fatal ??= err;
@@ -147,11 +144,10 @@ async function runHost<H extends FleetHostRef>(
   host: H,
   portalChanged: boolean | null,
   options: FleetRunOptions<H>,
-  clock: Clock,
   interrupted: AbortSignal,
   closing: Array<Promise<void>>,
 ): Promise<HostResult> {
-  const startedAt = clock.now().toISOString();
+  const startedAt = systemClock.now().toISOString();
   const started = performance.now();
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
@@ -223,7 +219,7 @@ function notContacted(host: FleetHostRef): HostResult {
   };
 }
 
-export function countOutcomes(results: readonly { outcome: Outcome }[]): Record<Outcome, number> {
+function countOutcomes(results: readonly { outcome: Outcome }[]): Record<Outcome, number> {
   const counts = Object.fromEntries(OUTCOME_SEVERITY.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const r of results) counts[r.outcome] += 1;
   return counts;
