@@ -77,8 +77,11 @@ async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<
   const portal = portalClient(config, loaded.path, store.portalCache, log);
   // Built first: a broken alert channel is a configuration error (78) before any host is contacted.
   const alerts = plan.request.dryRun ? null : await startAlerts(loaded, store, log);
-  // The deployment each host showed last, to match against the portal's change feed.
-  const lastSeen = new Map([...store.expiries.deployments()].sort((a, b) => a.lastSeen.localeCompare(b.lastSeen)).map((d) => [d.host, d.id]));
+  // The feed's cursor stands for the whole fleet: a run over some hosts, or `fleet renew` (which polls
+  // regardless), would move it past changes of hosts it never polled, and they would look unchanged next time.
+  const changes = portal && hosts.length === inventory.hosts.length && plan.request.trigger !== 'manual' ? portalChangeFeed(portal, store, log) : undefined;
+  // The deployment each host showed last, to match against the change feed where the inventory names none.
+  const lastSeen = changes ? store.expiries.newestPerHost() : null;
   const interrupt = new AbortController();
   const onSignal = () => interrupt.abort();
   process.once('SIGINT', onSignal);
@@ -108,8 +111,8 @@ async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<
         },
         plan.request,
       ),
-      changes: portal ? portalChangeFeed(portal, store, log) : undefined,
-      lastKnownDeployment: (host) => host.deploymentId ?? lastSeen.get(host.name) ?? null,
+      changes,
+      lastKnownDeployment: lastSeen ? (host) => lastSeen.get(host.name) ?? null : undefined,
       signal: interrupt.signal,
       log,
       onHostDone: !options.json && process.stderr.isTTY ? (r, done, total) => process.stderr.write(`${progressLine(r, done, total)}\n`) : undefined,

@@ -1,4 +1,3 @@
-import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { Portal } from '../portal/client.js';
 import type { Store } from '../store/store.js';
@@ -6,11 +5,14 @@ import type { ChangeFeed, HostResult } from './run-fleet.js';
 
 const CURSOR_KEY = 'fleet_change_cursor';
 const SUCCEEDED: readonly string[] = ['up-to-date', 'applied', 'pending'];
+/** A backlog longer than this is not read in one run: polling every host is cheaper than following it. */
+const MAX_PAGES = 100;
 
 /**
  * The portal's "what changed since" feed (docs/portal-api.md) for a fleet
  * run. The cursor lives in the store and moves on only when every host of the
- * run succeeded, so a host that failed is polled again next time.
+ * run succeeded, so a host that failed is polled again next time. A failing
+ * feed throws: runFleet then polls every host.
  */
 export function portalChangeFeed(portal: Portal, store: Store, log: Logger): ChangeFeed {
   let next: string | null = null;
@@ -18,17 +20,18 @@ export function portalChangeFeed(portal: Portal, store: Store, log: Logger): Cha
     async changed(signal) {
       const since = store.getMeta(CURSOR_KEY) ?? '';
       const changed = new Set<string>();
-      try {
-        let cursor = since;
-        for (let page = 0; page < 100; page++) {
-          const answer = await portal.changesSince(cursor, signal);
-          for (const c of answer.value.changes) changed.add(c.deploymentId);
-          cursor = answer.value.cursor;
-          if (!answer.value.more) break;
-        }
-        next = cursor;
-      } catch (err) {
-        log.warn({ error: errorMessage(err) }, 'the portal change feed failed; every host polls the portal');
+      let cursor = since;
+      let more = true;
+      for (let page = 0; page < MAX_PAGES && more; page++) {
+        const answer = await portal.changesSince(cursor, signal);
+        for (const c of answer.value.changes) changed.add(c.deploymentId);
+        cursor = answer.value.cursor;
+        more = answer.value.more;
+      }
+      // Every host polls when null is returned, so the part read so far may be settled: the next run goes on from there.
+      next = cursor;
+      if (more) {
+        log.warn({ pages: MAX_PAGES }, 'the portal change feed has more pages than one run reads; every host polls the portal');
         return null;
       }
       // Without an earlier cursor nothing is known to be unchanged.

@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Clock } from '../core/clock.js';
 import { systemClock } from '../core/clock.js';
 import { formatDuration } from '../core/duration.js';
 import { errorMessage, StoreError } from '../errors.js';
@@ -9,7 +8,7 @@ import type { PbxShell } from '../pbx/shell.js';
 import type { Outcome } from '../store/runs.js';
 
 /** Best first: the fleet's exit code is the code of its worst host outcome. */
-export const OUTCOME_SEVERITY: readonly Outcome[] = ['up-to-date', 'applied', 'pending', 'unreachable', 'failed'];
+const OUTCOME_SEVERITY: readonly Outcome[] = ['up-to-date', 'applied', 'pending', 'unreachable', 'failed'];
 
 export interface CycleContext {
   /** Fires on the host timeout or when the whole run is interrupted. */
@@ -64,7 +63,6 @@ export interface FleetRunOptions<H extends FleetHostRef> {
   /** Interrupts the whole run (SIGINT/SIGTERM): running cycles are stopped, the rest not started. */
   readonly signal?: AbortSignal | undefined;
   readonly log: Logger;
-  readonly clock?: Clock;
   readonly random?: () => number;
   readonly onHostDone?: (result: HostResult, done: number, total: number) => void;
 }
@@ -74,6 +72,7 @@ export interface HostResult {
   readonly outcome: Outcome;
   readonly deploymentId: string | null;
   readonly runId: number | null;
+  /** Not prefixed with the host name (`host` carries it): views add it. */
   readonly error: { readonly message: string; readonly hint: string } | null;
   readonly startedAt: string | null;
   readonly durationMs: number;
@@ -97,7 +96,6 @@ const STOP_GRACE_MS = 5000;
  */
 export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<H>): Promise<FleetReport> {
   const { hosts, log } = options;
-  const clock = options.clock ?? systemClock;
   const random = options.random ?? Math.random;
   const interrupted = new AbortController();
   // Every worker and every running host listens to it: that is not a leak.
@@ -122,7 +120,7 @@ export async function runFleet<H extends FleetHostRef>(options: FleetRunOptions<
       const known = host.deploymentId ?? options.lastKnownDeployment?.(host) ?? null;
       const portalChanged = changed === null || known === null ? null : changed.has(known);
       try {
-        results[index] = await runHost(host, portalChanged, options, clock, interrupted.signal, closing);
+        results[index] = await runHost(host, portalChanged, options, interrupted.signal, closing);
       } catch (err) {
         // The store itself failed: every other host would fail the same way.
         fatal ??= err;
@@ -146,11 +144,10 @@ async function runHost<H extends FleetHostRef>(
   host: H,
   portalChanged: boolean | null,
   options: FleetRunOptions<H>,
-  clock: Clock,
   interrupted: AbortSignal,
   closing: Array<Promise<void>>,
 ): Promise<HostResult> {
-  const startedAt = clock.now().toISOString();
+  const startedAt = systemClock.now().toISOString();
   const started = performance.now();
   const stop = new AbortController();
   const onInterrupt = () => stop.abort();
@@ -187,14 +184,14 @@ async function runHost<H extends FleetHostRef>(
       outcome: cycleResult?.outcome === 'failed' ? 'failed' : 'unreachable',
       deploymentId: cycleResult?.deploymentId ?? host.deploymentId,
       runId: cycleResult?.runId ?? null,
-      error: { message: `${host.name}: the cycle ${why}`, hint: timedOut ? 'Check the host by hand; raise fleet.hostTimeout if it is just slow.' : 'Run it again.' },
+      error: { message: `the cycle ${why}`, hint: timedOut ? 'Check the host by hand; raise fleet.hostTimeout if it is just slow.' : 'Run it again.' },
     };
   }
   if (settled === 'expired') throw new Error('unreachable: a cycle that was not stopped has settled');
   if ('err' in settled) {
     if (settled.err instanceof StoreError) throw settled.err;
     options.log.error({ host: host.name, err: errorMessage(settled.err) }, 'the cycle failed');
-    return { ...base, outcome: 'failed', deploymentId: host.deploymentId, runId: null, error: { message: `${host.name}: ${errorMessage(settled.err)}`, hint: 'This is a bug or an unexpected state; the log has the details.' } };
+    return { ...base, outcome: 'failed', deploymentId: host.deploymentId, runId: null, error: { message: errorMessage(settled.err), hint: 'This is a bug or an unexpected state; the log has the details.' } };
   }
   const r = settled.result;
   return { ...base, outcome: r.outcome, deploymentId: r.deploymentId ?? host.deploymentId, runId: r.runId ?? null, error: r.error ?? null };
@@ -216,13 +213,13 @@ function notContacted(host: FleetHostRef): HostResult {
     outcome: 'unreachable',
     deploymentId: host.deploymentId,
     runId: null,
-    error: { message: `${host.name}: not contacted, the run was interrupted`, hint: 'Run it again.' },
+    error: { message: 'not contacted, the run was interrupted', hint: 'Run it again.' },
     startedAt: null,
     durationMs: 0,
   };
 }
 
-export function countOutcomes(results: readonly { outcome: Outcome }[]): Record<Outcome, number> {
+function countOutcomes(results: readonly { outcome: Outcome }[]): Record<Outcome, number> {
   const counts = Object.fromEntries(OUTCOME_SEVERITY.map((o) => [o, 0])) as Record<Outcome, number>;
   for (const r of results) counts[r.outcome] += 1;
   return counts;

@@ -1,6 +1,6 @@
-import { compareExpiry, daysLeft, expiryFromStored } from '../core/expiry.js';
-import type { DeploymentRow } from '../store/expiries.js';
-import type { RunOutcome, RunRecord } from '../store/runs.js';
+import { daysLeft, expiryFromStored } from '../core/expiry.js';
+import type { SoonestItem } from '../store/expiries.js';
+import type { RunOutcome } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 
 export interface FleetStatusRow {
@@ -27,19 +27,21 @@ export interface FleetStatusReport {
  */
 export function buildFleetStatus(store: Store | null, today: string, inventoryHosts: readonly string[]): FleetStatusReport {
   const lastRuns = new Map((store?.runs.latestPerHost() ?? []).map((r) => [r.host, r]));
-  const deployments = store?.expiries.deployments() ?? [];
-  const recorded = [...new Set([...lastRuns.keys(), ...deployments.map((d) => d.host)])].filter((h) => h !== 'local').sort();
+  const newest = store?.expiries.newestPerHost() ?? new Map<string, string>();
+  const soonest = store?.expiries.soonestPerDeployment() ?? new Map<string, SoonestItem>();
+  const recorded = [...new Set([...lastRuns.keys(), ...newest.keys()])].filter((h) => h !== 'local').sort();
   const listed = new Set(inventoryHosts);
   const names = [...inventoryHosts, ...recorded.filter((h) => !listed.has(h))];
   return {
     today,
     hosts: names.map((host) => {
       const run = lastRuns.get(host) ?? null;
-      const deploymentId = deploymentOf(host, run, deployments);
+      const deploymentId = run?.deploymentId ?? newest.get(host) ?? null;
+      const item = deploymentId === null ? undefined : soonest.get(deploymentId);
       return {
         host,
         deploymentId,
-        soonest: deploymentId === null || store === null ? null : soonestItem(store, deploymentId, today),
+        soonest: item ? { item: item.item, label: item.label, expiry: item.expiry, daysLeft: daysLeft(expiryFromStored(item.expiry), today) } : null,
         lastCheck: run ? (run.endedAt ?? run.startedAt) : null,
         outcome: run === null ? 'never' : (run.outcome ?? 'running'),
         error: run?.error ?? null,
@@ -47,21 +49,4 @@ export function buildFleetStatus(store: Store | null, today: string, inventoryHo
       };
     }),
   };
-}
-
-function deploymentOf(host: string, run: RunRecord | null, deployments: readonly DeploymentRow[]): string | null {
-  if (run?.deploymentId) return run.deploymentId;
-  const seen = deployments.filter((d) => d.host === host).sort((a, b) => b.lastSeen.localeCompare(a.lastSeen));
-  return seen[0]?.id ?? null;
-}
-
-function soonestItem(store: Store, deploymentId: string, today: string): FleetStatusRow['soonest'] {
-  let best: FleetStatusRow['soonest'] = null;
-  for (const item of store.expiries.items(deploymentId)) {
-    if (item.expiry === 'never') continue;
-    if (best === null || compareExpiry(expiryFromStored(item.expiry), expiryFromStored(best.expiry)) < 0) {
-      best = { item: item.item, label: item.label, expiry: item.expiry, daysLeft: daysLeft(expiryFromStored(item.expiry), today) };
-    }
-  }
-  return best;
 }

@@ -1,15 +1,13 @@
 import type { ExecOptions, ExecResult, PbxShell } from './shell.js';
 
 export interface ShellObserver {
-  /** Aborts every command when it fires (the daemon's stop), on top of the caller's own signal. */
-  readonly signal?: AbortSignal;
   /** Called after each command with its subcommand ("sa info") and how long it took. */
-  readonly onExec?: (command: string, ms: number, result: ExecResult) => void;
+  readonly onExec?: (command: string, ms: number) => void;
 }
 
 /**
- * A PbxShell around another: adds the daemon's stop signal to every command
- * and reports fwconsole durations, whatever code (check, renew) runs them.
+ * A PbxShell around another that reports how long each fwconsole command
+ * took, whatever code (check, renew) runs them: the durations a cycle records.
  */
 export class ObservedShell implements PbxShell {
   constructor(
@@ -22,10 +20,8 @@ export class ObservedShell implements PbxShell {
   }
 
   async exec(argv: readonly string[], options: ExecOptions): Promise<ExecResult> {
-    const signals = [options.signal, this.observer.signal].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length > 1 ? AbortSignal.any(signals) : signals[0];
-    const result = await this.inner.exec(argv, signal ? { ...options, signal } : options);
-    this.observer.onExec?.(subcommand(argv), result.durationMs, result);
+    const result = await this.inner.exec(argv, options);
+    this.observer.onExec?.(subcommand(argv), result.durationMs);
     return result;
   }
 
@@ -43,7 +39,7 @@ export class ObservedShell implements PbxShell {
 }
 
 /** `/usr/sbin/fwconsole sa info --no-ansi` -> `sa info`. */
-export function subcommand(argv: readonly string[]): string {
+function subcommand(argv: readonly string[]): string {
   return argv
     .slice(1)
     .filter((a) => !a.startsWith('-'))

@@ -47,9 +47,14 @@ export function quoteArg(arg: string): string {
   return `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
+/** `sudo -n` never asks for a password: without a sudo rule the command fails at once instead of hanging. */
+export function withSudo(argv: readonly string[], sudo: boolean | undefined): string[] {
+  return sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
+}
+
 /** argv as it is executed once the sudo and pseudo-TTY wrappers are applied. */
 export function wrapArgv(argv: readonly string[], options: Pick<ExecOptions, 'tty' | 'sudo'>): string[] {
-  const inner = options.sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
+  const inner = withSudo(argv, options.sudo);
   // util-linux script: -q quiet, -e return the child's exit status, -c the command.
   return options.tty ? ['script', '-q', '-e', '-c', quoteArgv(inner), '/dev/null'] : inner;
 }

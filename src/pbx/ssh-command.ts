@@ -1,5 +1,5 @@
 import { AgentError } from '../errors.js';
-import { PLAIN_ARG, type ExecOptions, type ExecResult } from './shell.js';
+import { PLAIN_ARG, withSudo, type ExecOptions, type ExecResult } from './shell.js';
 import type { SshTarget } from './ssh-target.js';
 
 /** After SIGTERM, how long a remote command gets before SIGKILL. */
@@ -18,7 +18,7 @@ const READ_CHUNK = 64 * 1024;
  * hang-up takes the children.
  */
 export function remoteArgv(target: Pick<SshTarget, 'name'>, argv: readonly string[], options: Pick<ExecOptions, 'timeoutMs' | 'tty' | 'sudo'>): string[] {
-  const inner = options.sudo ? ['sudo', '-n', '--', ...argv] : [...argv];
+  const inner = withSudo(argv, options.sudo);
   const unsafe = inner.find((a) => !PLAIN_ARG.test(a));
   if (unsafe !== undefined) {
     throw new AgentError(
@@ -35,7 +35,7 @@ export function notRun(argv: readonly string[]): ExecResult {
 }
 
 /** The three SFTP requests a bounded read needs (ssh2's SFTPWrapper has them). */
-export interface SftpFileReader {
+interface SftpFileReader {
   open(path: string, mode: 'r', callback: (err: Error | undefined, handle: Buffer) => void): void;
   read(handle: Buffer, buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | undefined, bytesRead: number, buffer: Buffer, position: number) => void): void;
   close(handle: Buffer, callback: (err?: Error | null) => void): void;

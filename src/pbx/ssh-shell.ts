@@ -60,6 +60,8 @@ export class SshShell implements PbxShell {
     const command = remoteArgv(this.target, argv, options);
     if (options.signal?.aborted) return notRun(command);
     const client = await this.connection();
+    // An abort while connecting has no listener yet: the command must not start after it.
+    if (options.signal?.aborted) return notRun(command);
     return this.run(client, command, options);
   }
 
@@ -269,7 +271,6 @@ export class SshShell implements PbxShell {
 
   /** Gives up the connection: everything in flight fails with `failure`. */
   private drop(failure: PbxError): void {
-    this.lost ??= failure;
     this.fail(failure);
     this.client?.destroy();
   }

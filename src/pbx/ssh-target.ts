@@ -34,7 +34,7 @@ export interface PresentedKey {
 }
 
 /** What ssh2 (or the socket under it) reported when a connection failed. */
-export interface ConnectProblem {
+interface ConnectProblem {
   readonly message: string;
   readonly code?: string | undefined;
   readonly level?: string | undefined;

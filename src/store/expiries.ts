@@ -64,6 +64,9 @@ export interface DeploymentRow {
   readonly lastSeen: string;
 }
 
+/** A deployment's item that expires first: what `fleet status` shows. */
+export type SoonestItem = Pick<StoredItem, 'deploymentId' | 'item' | 'label' | 'expiry'>;
+
 export interface ChangeFilter {
   readonly deploymentId?: string | undefined;
   /** Matches the module key (licence and maintenance items of that module). */
@@ -205,6 +208,34 @@ export class ExpiryRepository {
       firstSeen: r.first_seen!,
       lastSeen: r.last_seen!,
     }));
+  }
+
+  /**
+   * The deployment each host showed last (by `last_seen`; the greater id on a tie), by host name:
+   * a host reinstalled with a new deployment keeps its old row too.
+   */
+  newestPerHost(): Map<string, string> {
+    const rows = this.db
+      .prepare(
+        `SELECT host, id FROM (SELECT host, id, ROW_NUMBER() OVER (PARTITION BY host ORDER BY last_seen DESC, id DESC) AS n FROM deployments)
+         WHERE n = 1`,
+      )
+      .all() as Array<{ host: string; id: string }>;
+    return new Map(rows.map((r) => [r.host, r.id]));
+  }
+
+  /**
+   * Each deployment's item with the soonest date (`never` never comes first; the first item id on a
+   * tie), by deployment id, in one query: a fleet store holds tens of thousands of item rows.
+   */
+  soonestPerDeployment(): Map<string, SoonestItem> {
+    // SQLite takes the bare columns from the row holding the min(); dates are all ten characters, so the
+    // key orders by expiry, then item, and is unique. A window function does the same with a sort: 60 ms
+    // instead of 17 on a 10-year fleet store (1,000 deployments x 50 items).
+    const rows = this.db
+      .prepare(`SELECT deployment_id, item, label, expiry, MIN(expiry || item) FROM items WHERE expiry <> 'never' GROUP BY deployment_id`)
+      .all() as Array<{ deployment_id: string; item: string; label: string; expiry: string }>;
+    return new Map(rows.map((r) => [r.deployment_id, { deploymentId: r.deployment_id, item: r.item, label: r.label, expiry: r.expiry }]));
   }
 
   /** Expiry changes, newest first. */

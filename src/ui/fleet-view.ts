@@ -19,7 +19,7 @@ export function renderFleetReport(report: FleetReport, colour: boolean): string 
 }
 
 /** `5 hosts in 3s: 2 up to date, 1 applied, 0 pending, 1 failed, 1 unreachable` */
-export function fleetSummary(report: FleetReport): string {
+function fleetSummary(report: FleetReport): string {
   const n = report.hosts.length;
   const parts = (Object.keys(SUMMARY_WORDS) as Outcome[]).map((o) => `${report.counts[o]} ${SUMMARY_WORDS[o]}`);
   return `${n} host${n === 1 ? '' : 's'} in ${formatDuration(report.durationMs)}: ${parts.join(', ')}`;
@@ -60,6 +60,5 @@ function outcomeCell(outcome: FleetStatusRow['outcome']): Cell {
 }
 
 function problemLines(r: HostResult): string[] {
-  const message = r.error!.message.startsWith(`${r.host}`) ? r.error!.message : `${r.host}: ${r.error!.message}`;
-  return [`  ${message}`, `    What to do: ${r.error!.hint}`];
+  return [`  ${r.host}: ${r.error!.message}`, `    What to do: ${r.error!.hint}`];
 }

@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log/logger.js';
 import { portalChangeFeed } from '../../src/fleet/change-feed.js';
-import type { HostResult } from '../../src/fleet/run-fleet.js';
+import { runFleet, type HostResult } from '../../src/fleet/run-fleet.js';
+import { LocalShell } from '../../src/pbx/local-shell.js';
 import type { Portal, PortalAnswer } from '../../src/portal/client.js';
 import { lastAnswerPortal } from '../../src/portal/last-answer.js';
 import type { ChangeFeed, Entitlements } from '../../src/portal/schema.js';
@@ -67,13 +68,40 @@ describe('portalChangeFeed', () => {
     expect(store.getMeta('fleet_change_cursor')).toBe('5');
   });
 
-  it('says "unknown" (every host polls) when the feed fails', async () => {
+  it('says "unknown" (every host polls) when the feed fails, and keeps the cursor', async () => {
     const store = Store.open(join(tmp(), 'agent.db'));
     store.setMeta('fleet_change_cursor', '5');
+    const seen: Array<boolean | null> = [];
 
-    const changed = await portalChangeFeed(fakePortal([new Error('503')]), store, silentLogger).changed(new AbortController().signal);
+    await runFleet({
+      hosts: [{ name: 'a', deploymentId: '631' }],
+      concurrency: 1,
+      jitterMs: 0,
+      hostTimeoutMs: 5000,
+      openShell: () => new LocalShell(),
+      cycle: async (host, shell, ctx) => (seen.push(ctx.portalChanged), { outcome: 'up-to-date', deploymentId: host.deploymentId }),
+      changes: portalChangeFeed(fakePortal([page('7', ['632'], true), new Error('503')]), store, silentLogger),
+      log: silentLogger,
+    });
+    const changed = seen[0];
 
     expect(changed).toBeNull();
+    expect(store.getMeta('fleet_change_cursor')).toBe('5');
+  });
+
+  it('says "unknown" (every host polls) when the changes run past the pages one run reads, and goes on from there next time', async () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    store.setMeta('fleet_change_cursor', '5');
+    const portal = fakePortal(Array.from({ length: 101 }, (_, i) => page(`${6 + i}`, [`${700 + i}`], true)));
+    const feed = portalChangeFeed(portal, store, silentLogger);
+
+    const changed = await feed.changed(new AbortController().signal);
+    await feed.settle([result('up-to-date')]);
+
+    expect(changed).toBeNull();
+    expect(portal.asked).toHaveLength(100);
+    expect(portal.asked.at(-1)).toBe('changes since 104');
+    expect(store.getMeta('fleet_change_cursor')).toBe('105');
   });
 });
 

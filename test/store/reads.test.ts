@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { dateExpiry } from '../../src/core/expiry.js';
+import { dateExpiry, NEVER, type Expiry } from '../../src/core/expiry.js';
 import { makeItem } from '../../src/core/items.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import type { RunOutcome } from '../../src/store/runs.js';
@@ -73,6 +73,45 @@ describe('store reads for status, one query per table', () => {
       { deploymentId: 'b', name: 'zulu', state: 'enabled' },
     ]);
     expect(one.map((m) => m.name)).toEqual(['cos', 'zulu']);
+  });
+});
+
+describe('store reads for fleet status', () => {
+  const observe = (store: Store, deploymentId: string, host: string, at: string, items: Array<[string, Expiry]>) =>
+    store.expiries.record({
+      deploymentId,
+      host,
+      productName: null,
+      source: 'pbx',
+      items: items.map(([key, expiry]) => makeItem('module-license', key, expiry)),
+      kinds: ['module-license'],
+      runId: null,
+      at,
+    });
+
+  it('finds the dated item that expires first in every deployment, never "never", the first item id on a tie', () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    observe(store, 'a', 'rome', '2026-11-01T00:00:00.000Z', [['zulu', dateExpiry('2027-03-01')], ['cos', NEVER], ['sysadmin', dateExpiry('2026-12-24')]]);
+    observe(store, 'b', 'milan', '2026-11-01T00:00:00.000Z', [['zulu', dateExpiry('2027-01-01')], ['cos', dateExpiry('2027-01-01')]]);
+    observe(store, 'c', 'turin', '2026-11-01T00:00:00.000Z', [['cos', NEVER]]);
+
+    const soonest = store.expiries.soonestPerDeployment();
+
+    expect([...soonest.values()].sort((x, y) => x.deploymentId.localeCompare(y.deploymentId))).toEqual([
+      { deploymentId: 'a', item: 'license:sysadmin', label: 'sysadmin licence', expiry: '2026-12-24' },
+      { deploymentId: 'b', item: 'license:cos', label: 'cos licence', expiry: '2027-01-01' },
+    ]);
+  });
+
+  it('finds the deployment every host showed last, also after it was reinstalled as another deployment', () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    observe(store, 'new', 'rome', '2026-11-20T00:00:00.000Z', []);
+    observe(store, 'old', 'rome', '2026-10-01T00:00:00.000Z', []);
+    observe(store, 'm', 'milan', '2026-11-01T00:00:00.000Z', []);
+
+    const newest = store.expiries.newestPerHost();
+
+    expect(Object.fromEntries(newest)).toEqual({ rome: 'new', milan: 'm' });
   });
 });
 

@@ -1,14 +1,14 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, calendarDate } from '../../src/core/expiry.js';
 import { schmoozeDir } from '../../src/sandbox/licence-file.js';
-import { startPortalServer, type RunningPortal } from '../../src/sandbox/portal-server.js';
-import { updateState, writeState } from '../../src/sandbox/state.js';
+import type { RunningPortal } from '../../src/sandbox/portal-server.js';
 import type { Outcome } from '../../src/store/runs.js';
 import { Store } from '../../src/store/store.js';
 import { runCli } from '../helpers/cli.js';
+import { fleetConfig, fleetPortal, purchase, purchaseOn } from '../helpers/fleet-portal.js';
 import { makeSandbox, type TestSandbox } from '../helpers/sandbox.js';
 import { keygenFingerprint, startSshd, type TestSshd } from '../helpers/sshd.js';
 import { deadPort, startSilentServer, type TestServer } from '../helpers/tcp.js';
@@ -32,45 +32,6 @@ const RENEWED = addDays(today, 565);
 /** The PBX whose renewal was bought in the portal: the fleet's renewal cycle applies it over SSH. */
 const PURCHASED_OUTCOME: Outcome = 'applied';
 const PURCHASED_PBX_DATE_AFTER = RENEWED;
-
-/** What the portal simulator's "purchase" does: a later date, which only a full `sa activate` picks up. */
-function purchase(sandbox: TestSandbox, key: string, expiry: string): void {
-  sandbox.edit((s) => {
-    const deployment = s.portal.deployments[s.pbx.deploymentId]!;
-    deployment.modules[key] = { ...deployment.modules[key]!, licenseExpires: expiry, maintenanceExpires: expiry, visibleToUpdate: false };
-    deployment.revision += 1;
-    deployment.updatedAt = new Date().toISOString();
-    s.portal.cursor += 1;
-    s.portal.changes.push({ cursor: s.portal.cursor, deploymentId: s.pbx.deploymentId, at: deployment.updatedAt });
-  });
-}
-
-/**
- * One portal for the whole fleet, as a reseller's account is: the simulator
- * serving every sandbox's deployments (each sandbox keeps its own copy, which
- * its simulated `sa activate` reads, like Sangoma's activation servers would).
- */
-async function fleetPortal(portalDir: string, boxes: readonly TestSandbox[]): Promise<RunningPortal> {
-  mkdirSync(portalDir, { recursive: true });
-  const state = boxes[0]!.read();
-  for (const box of boxes) Object.assign(state.portal.deployments, box.read().portal.deployments);
-  state.portal.changes = boxes.flatMap((b) => b.read().portal.changes);
-  state.portal.cursor = Math.max(...state.portal.changes.map((c) => c.cursor));
-  writeState(portalDir, state);
-  writeFileSync(join(portalDir, 'portal-token'), `${state.portal.token}\n`, { mode: 0o600 });
-  return startPortalServer(portalDir);
-}
-
-/** The same purchase on the fleet portal's copy. */
-function purchaseOn(portalDir: string, deploymentId: string, key: string, expiry: string): void {
-  updateState(portalDir, (s) => {
-    const deployment = s.portal.deployments[deploymentId]!;
-    deployment.modules[key] = { ...deployment.modules[key]!, licenseExpires: expiry, maintenanceExpires: expiry, visibleToUpdate: false };
-    deployment.revision += 1;
-    s.portal.cursor += 1;
-    s.portal.changes.push({ cursor: s.portal.cursor, deploymentId, at: new Date().toISOString() });
-  });
-}
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pbx-agent-fleet-'));
@@ -107,15 +68,7 @@ beforeAll(async () => {
     ),
   );
   portal = await fleetPortal(join(dir, 'portal'), Object.values(sandboxes));
-  config = join(dir, 'agent.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      store: { path: 'agent.db' },
-      portal: { url: portal.url, tokenFile: join(dir, 'portal', 'portal-token'), retries: 1, retryBase: '100ms', pollInterval: '500ms' },
-      fleet: { inventory: 'fleet.json', jitter: 0, connectTimeout: '3s', concurrency: 4 },
-    }),
-  );
+  config = fleetConfig(dir, portal, { portal: { pollInterval: '500ms' }, fleet: { concurrency: 4 } });
 });
 
 afterAll(async () => {

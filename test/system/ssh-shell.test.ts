@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ beforeAll(async () => {
   };
   script('report', 'test -t 1 && echo tty || echo pipe\necho "client $SSH_CONNECTION"\necho oops >&2\nexit 3');
   script('slow', `sleep 30 &\necho $! > ${scripts}/child.pid\nwait`);
+  script('mark', `touch ${scripts}/marked`);
 });
 
 afterAll(async () => {
@@ -183,6 +184,21 @@ describe('SshShell against a real OpenSSH server', () => {
     expect(err.reason).toBe('host-unreachable');
     expect(err.message).toMatch(/^lost the SSH connection to pbx1 .*: Keepalive timeout$/);
     expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it('does not start a command aborted while the connection was being made', async () => {
+    const ssh = shell();
+    const stop = new AbortController();
+
+    const aborted = ssh.exec([join(scripts, 'mark')], { timeoutMs: 10_000, signal: stop.signal });
+    stop.abort();
+    const result = await aborted;
+    const after = await ssh.exec([join(scripts, 'report')], { timeoutMs: 10_000 });
+    await ssh.close();
+
+    expect(result).toMatchObject({ aborted: true, exitCode: null });
+    expect(existsSync(join(scripts, 'marked'))).toBe(false);
+    expect(after.exitCode).toBe(3);
   });
 
   it('close() fails what is still running and can be called again', async () => {
