@@ -37,6 +37,8 @@ async function handle(dir: string, req: IncomingMessage, res: ServerResponse): P
   switch (portal.fault) {
     case 'hang':
       return; // accept, read, never answer
+    case 'trickle':
+      return trickle(res);
     case 'reset':
       req.socket.destroy();
       return;
@@ -114,6 +116,13 @@ function serveChanges(state: SandboxState, since: string, res: ServerResponse): 
 function contractDate(text: string): string {
   const parsed = parseExpiry(text);
   return parsed ? formatExpiry(parsed) : text;
+}
+
+/** 200 and its headers at once, then one byte of the body a second, for ever: only a wall-clock limit ends it. */
+function trickle(res: ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': 1_000_000 });
+  const timer = setInterval(() => res.write(' '), 1000);
+  res.once('close', () => clearInterval(timer));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -72,7 +72,7 @@ export const PortalDeployment = z.strictObject({
   updatedAt: z.string(),
 });
 
-export const PortalFault = z.enum(['none', 'slow', '5xx', '429', 'bad-json', 'bad-schema', 'hang', 'reset', 'unauthorized', 'redirect-loop', 'huge']);
+export const PortalFault = z.enum(['none', 'slow', '5xx', '429', 'bad-json', 'bad-schema', 'hang', 'trickle', 'reset', 'unauthorized', 'redirect-loop', 'huge']);
 export type PortalFault = z.infer<typeof PortalFault>;
 
 export const SimPortal = z.strictObject({

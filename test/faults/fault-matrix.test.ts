@@ -103,9 +103,12 @@ describe('portal faults through check', () => {
     { fault: 'slow', label: 'slow, beyond portal.timeout', outcome: 'unreachable', says: /did not answer within 2s/, setup: (s) => void (s.portal.slowSeconds = 10) },
     { fault: '5xx', outcome: 'unreachable', says: /HTTP 503/ },
     { fault: '429', outcome: 'unreachable', says: /429/, setup: (s) => void (s.portal.retryAfterSeconds = 1) },
+    { fault: '429', label: '429 asking for 28 hours: no wait beyond portal.retryMax', outcome: 'unreachable', says: /429.*come back in 28h/, setup: (s) => void (s.portal.retryAfterSeconds = 100_000) },
     { fault: 'bad-json', outcome: 'unreachable', says: /not JSON/ },
     { fault: 'bad-schema', outcome: 'unreachable', says: /does not follow the portal contract/ },
     { fault: 'hang', outcome: 'unreachable', says: /did not answer within 2s/ },
+    // 200 at once, then a byte a second: every attempt ends at portal.timeout all the same (world.cli bounds the run at 60 s).
+    { fault: 'trickle', outcome: 'unreachable', says: /did not answer within 2s/ },
     { fault: 'reset', outcome: 'unreachable', says: /closed the connection|reset/ },
     { fault: 'unauthorized', outcome: 'failed', says: /refused the token/ },
     { fault: 'redirect-loop', outcome: 'unreachable', says: /redirect/ },
