@@ -240,6 +240,7 @@ class Cycle {
     } = {},
   ): CycleResult {
     if (extra.why) this.notes.push(extra.why);
+    this.warnings.push(...this.deps.reader.takeNotices());
     const error = extra.error ? { message: extra.error.message, hint: extra.error.hint } : null;
     if (extra.error) this.deps.log.error({ outcome, reason: extra.error.reason }, extra.error.message);
     const planned = extra.plan?.renewals ?? [];
