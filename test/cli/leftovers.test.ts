@@ -34,7 +34,7 @@ describe('processes a command leaves behind', () => {
     expect(result.outcome).toBe('up-to-date');
     expect(result.warnings).toContainEqual(expect.stringMatching(new RegExp(`fwconsole ma list left pid ${stray} \\(sleep\\) holding its output`)));
     expect(again.code, again.stderr).toBe(0);
-   }, 60_000);
+  }, 60_000);
 
   it('an alert command that leaves a grandchild holding its output is not waited for', async () => {
     const world = await cycleWorld(join(tmp(), 's'));

@@ -56,5 +56,5 @@ describe('output past the read limit', () => {
     expect(result.error.hint).toMatch(/Nothing was recorded from it\. The raw output is saved in /);
     expect(readdirSync(join(dirname(world.sandbox.store), 'unrecognised')).some((f) => f.endsWith('sa-info.txt'))).toBe(true);
     expect(await items()).toEqual(before);
-   }, 60_000);
+  }, 60_000);
 });
