@@ -1,3 +1,5 @@
+import { formatDuration } from '../core/duration.js';
+
 /**
  * The longest delay a Node timer holds (about 24.8 days); a longer one fires
  * after 1 ms. A bound this long is as good as none, and never a busy loop.
@@ -54,7 +56,7 @@ export class DeadlineExpired extends Error {
 /**
  * Rejects with the signal's reason as soon as it aborts (at once if it already
  * has): raced against work that might not notice the abort itself, so the
- * wait ends whatever the work does. Resolves never; the listener is removed by `dispose`.
+ * wait ends whatever the work does. It never resolves; `dispose` removes its listener.
  */
 export function rejectOnAbort(signal: AbortSignal): { promise: Promise<never>; dispose(): void } {
   let onAbort = () => {};
@@ -65,4 +67,10 @@ export function rejectOnAbort(signal: AbortSignal): { promise: Promise<never>; d
   });
   promise.catch(() => {});
   return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+/** Why work under this signal was stopped, for messages: a time limit ran out, or the agent is stopping. */
+export function whyStopped(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return reason instanceof DeadlineExpired ? `it ran past its time limit of ${formatDuration(reason.ms)}` : 'the agent is shutting down';
 }

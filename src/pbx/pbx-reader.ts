@@ -1,3 +1,4 @@
+import { whyStopped } from '../clock/deadline.js';
 import { compareExpiry, formatExpiry } from '../core/expiry.js';
 import type { LicensedItem } from '../core/items.js';
 import { DEPLOYMENT_ID } from '../core/items.js';
@@ -135,7 +136,7 @@ export class PbxReader {
       );
     }
     if (result.aborted) {
-      throw new PbxError(`${what} was stopped because the agent is shutting down`, 'It will run again at the next check.', 'timeout', evidence);
+      throw new PbxError(`${what} was stopped because ${whyStopped(opts.signal)}${leftBehind}`, 'It will run again at the next check.', 'timeout', evidence);
     }
     // script(1) and shells report "command not found" and "permission denied" as 127 and 126.
     if (result.exitCode === 127) throw this.notFound(evidence);

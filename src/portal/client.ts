@@ -2,18 +2,17 @@ import { createRequire } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AxiosInstance, AxiosResponse, AxiosStatic } from 'axios';
 import type { z } from 'zod';
-import { deadline, rejectOnAbort } from '../clock/deadline.js';
+import { deadline, rejectOnAbort, whyStopped } from '../clock/deadline.js';
 import { formatDuration } from '../core/duration.js';
 import { PortalError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { CachedAnswer } from '../store/portal-cache.js';
 import { connectTimeoutAgents } from './connect-timeout.js';
+import { portalPollBoundMs } from './poll-bound.js';
 import { classifyNetworkError, describeUrl, errorFromStatus, retryAfterMs } from './failures.js';
 import { ChangeFeed, Entitlements } from './schema.js';
 
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
-/** Room for the event loop and the last attempt's own error before the poll's backstop fires. */
-const POLL_SLACK_MS = 1000;
 
 /**
  * axios's single-file CommonJS build, loaded on the first request: its ES
@@ -32,15 +31,6 @@ export interface PortalClientOptions {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly userAgent: string;
-}
-
-/**
- * The longest one portal request (entitlements or change feed) can take,
- * retries included: every attempt ends at `timeout`, every wait between them
- * at `retryMax` (a Retry-After beyond it ends the attempts).
- */
-export function portalPollBoundMs(o: Pick<PortalClientOptions, 'retries' | 'timeoutMs' | 'retryMaxMs'>): number {
-  return (o.retries + 1) * o.timeoutMs + o.retries * o.retryMaxMs + POLL_SLACK_MS;
 }
 
 /** Where the last good answer is kept (the store's portal_cache table). */
@@ -150,7 +140,7 @@ export class PortalClient implements Portal {
     const stopped = (attempts: number) =>
       poll.expired
         ? new PortalError(`${where} gave no usable answer within ${formatDuration(boundMs)} (${attempts} attempts)`, 'The portal is slow or hanging; the last good answer is kept and the next check retries.', 'timeout')
-        : new PortalError(`request to ${where} was cancelled`, 'The agent is stopping; the next check retries.', 'timeout');
+        : new PortalError(`request to ${where} was cancelled: ${whyStopped(signal)}`, 'The next check retries.', 'timeout');
     let lastError: PortalError | null = null;
     try {
       for (let attempt = 0; attempt <= this.options.retries; attempt++) {

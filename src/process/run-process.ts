@@ -67,6 +67,11 @@ export const DRAIN_GRACE_MS = 1000;
 /** After SIGKILL, how long to wait for the exit before giving up on it (a process stuck in the kernel). */
 const EXIT_WAIT_MS = 2000;
 
+/** The longest runProcess waits for a command with this timeout, whatever the command does. */
+export function processBoundMs(timeoutMs: number, killGraceMs: number = KILL_GRACE_MS): number {
+  return timeoutMs + killGraceMs + EXIT_WAIT_MS + DRAIN_GRACE_MS;
+}
+
 /**
  * Runs a command to its end, but never waits longer than `timeoutMs` plus the
  * kill grace and a few seconds, whatever the command and its descendants do:
