@@ -7,17 +7,18 @@ import { benchCycle } from './cycle.js';
 import { benchDaemon } from './daemon.js';
 import { load, machine, type Row } from './lib/measure.js';
 import { benchBigStore } from './big-store.js';
+import { benchSoak } from './soak.js';
 import { benchStartUp } from './start-up.js';
 
 /**
- * `npm run bench [-- --only startup,cycle,store,daemon] [--runs N] [--idle SECONDS] [--keep]`
+ * `npm run bench [-- --only startup,cycle,store,daemon,soak] [--runs N] [--idle SECONDS] [--soak-cycles N] [--keep]`
  *
  * Runs the speed and memory benchmarks of issue 7 one after the other (never
  * in parallel: they would measure each other) and prints one table. Exits 0
  * even when a target is missed: the table says MISSED and docs/benchmarks.md
  * explains. The fleet benchmark needs sshd and runs apart: `npm run bench:fleet`.
  */
-const BENCHMARKS = ['startup', 'cycle', 'store', 'daemon'] as const;
+const BENCHMARKS = ['startup', 'cycle', 'store', 'daemon', 'soak'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({
@@ -26,6 +27,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '15' },
     'cycle-runs': { type: 'string', default: '5' },
     idle: { type: 'string', default: '60' },
+    'soak-cycles': { type: 'string', default: '1000' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -33,8 +35,11 @@ const only = values.only.split(',').map((s) => s.trim());
 const runs = Number(values.runs);
 const cycleRuns = Number(values['cycle-runs']);
 const idleSeconds = Number(values.idle);
-if (only.some((o) => !(BENCHMARKS as readonly string[]).includes(o)) || !(runs >= 3) || !(cycleRuns >= 1) || !(idleSeconds >= 10)) {
-  process.stderr.write(`usage: npm run bench -- [--only ${BENCHMARKS.join(',')}] [--runs N>=3] [--cycle-runs N>=1] [--idle SECONDS>=10] [--keep]\n`);
+const soakCycles = Number(values['soak-cycles']);
+if (only.some((o) => !(BENCHMARKS as readonly string[]).includes(o)) || !(runs >= 3) || !(cycleRuns >= 1) || !(idleSeconds >= 10) || !(soakCycles >= 20)) {
+  process.stderr.write(
+    `usage: npm run bench -- [--only ${BENCHMARKS.join(',')}] [--runs N>=3] [--cycle-runs N>=1] [--idle SECONDS>=10] [--soak-cycles N>=20] [--keep]\n`,
+  );
   process.exit(2);
 }
 
@@ -47,6 +52,7 @@ const run: Record<Benchmark, () => Promise<Row[]>> = {
   cycle: () => benchCycle(join(dir, 'cycle'), cycleRuns),
   store: () => benchBigStore(join(dir, 'store'), Math.max(5, Math.round(runs / 2))),
   daemon: () => benchDaemon(join(dir, 'daemon'), idleSeconds),
+  soak: () => benchSoak(join(dir, 'soak'), { cycles: soakCycles }),
 };
 try {
   for (const name of BENCHMARKS.filter((b) => only.includes(b))) {
