@@ -46,6 +46,7 @@ async function handle(dir: string, req: IncomingMessage, res: ServerResponse): P
       await new Promise((r) => setTimeout(r, portal.slowSeconds * 1000));
       break;
     case '5xx':
+      res.setHeader('Retry-After', String(portal.retryAfterSeconds));
       return send(res, 503, { error: { code: 'unavailable', message: 'portal maintenance (simulated)' } });
     case '429':
       res.setHeader('Retry-After', String(portal.retryAfterSeconds));

@@ -102,6 +102,7 @@ describe('portal faults through check', () => {
     { fault: 'slow', label: 'slow, within portal.timeout', outcome: 'applied', says: null, setup: (s) => void (s.portal.slowSeconds = 0.3) },
     { fault: 'slow', label: 'slow, beyond portal.timeout', outcome: 'unreachable', says: /did not answer within 2s/, setup: (s) => void (s.portal.slowSeconds = 10) },
     { fault: '5xx', outcome: 'unreachable', says: /HTTP 503/ },
+    { fault: '5xx', label: '503 asking for 28 hours: no wait beyond portal.retryMax', outcome: 'unreachable', says: /HTTP 503.*come back in 28h/, setup: (s) => void (s.portal.retryAfterSeconds = 100_000) },
     { fault: '429', outcome: 'unreachable', says: /429/, setup: (s) => void (s.portal.retryAfterSeconds = 1) },
     { fault: '429', label: '429 asking for 28 hours: no wait beyond portal.retryMax', outcome: 'unreachable', says: /429.*come back in 28h/, setup: (s) => void (s.portal.retryAfterSeconds = 100_000) },
     { fault: 'bad-json', outcome: 'unreachable', says: /not JSON/ },
