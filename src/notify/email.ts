@@ -33,6 +33,8 @@ export class EmailChannel implements Channel {
       to: [...this.settings.to],
       subject: message.title,
       text: `${message.body}\n\n-- \npbx-activation-agent alert ${message.uid} (${message.kind}, ${message.severity}), ${message.createdAt}\n`,
+      // With an HTML alternative, nodemailer sends multipart/alternative: clients show the one they prefer.
+      ...(message.html === undefined ? {} : { html: message.html }),
       messageId: `<${message.uid}@pbx-activation-agent>`,
       headers: { 'Auto-Submitted': 'auto-generated', 'X-PBX-Alert-Kind': message.kind, 'X-PBX-Alert-Severity': message.severity },
       disableFileAccess: true,
