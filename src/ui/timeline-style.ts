@@ -27,6 +27,7 @@ section.deployment { border-top: 2px solid #444; margin-top: 1.5rem; padding-top
 .axis .ticks { position: relative; height: 1.2rem; font-size: .75rem; color: var(--muted); }
 .axis .ticks span { position: absolute; top: 0; transform: translateX(-50%); white-space: nowrap; }
 .axis .ticks span:first-child { transform: none; }
+.axis .ticks span:last-child { transform: translateX(-100%); }
 .row { border-bottom: 1px solid #f0f0f0; min-height: 1.6rem; }
 .label { overflow-wrap: anywhere; }
 .label small { display: block; font-size: .75rem; }
