@@ -116,7 +116,7 @@ function bar(i: ReportItem, axis: Axis): string {
 
 function axisRow(axis: Axis): string {
   const ticks: string[] = [];
-  for (let m = 0, month = axis.start; month < axis.end; m += 3, month = addMonths(axis.start, m)) {
+  for (let m = 0, month = axis.start; month < axis.end; m += 6, month = addMonths(axis.start, m)) {
     const [y, mo] = month.split('-');
     ticks.push(`<span style="left:${axis.pct(month).toFixed(2)}%">${MONTHS[Number(mo) - 1]} ${y}</span>`);
   }

@@ -49,7 +49,7 @@ section.deployment { border-top: 2px solid #444; margin-top: 1.5rem; padding-top
   .row .days { grid-row: 1; grid-column: 2; }
   .row .track { grid-row: 2; grid-column: 1 / -1; margin-bottom: .3rem; }
   .axis > div:first-child, .axis > div:last-child { display: none; }
-  .axis .ticks span:not(:nth-child(4n+1)) { display: none; }
+  .axis .ticks span:nth-child(even) { display: none; }
 }
 @media print {
   @page { size: A4 landscape; margin: 10mm; }
