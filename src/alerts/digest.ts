@@ -1,8 +1,8 @@
 import { buildRenewalReport, summarise } from '../app/renewal-report.js';
-import { WEEKDAYS, type DigestSettings } from '../config/alerts-schema.js';
+import type { DigestSettings } from '../config/alerts-schema.js';
 import { addDays, calendarDate } from '../core/expiry.js';
 import { compareText } from '../core/order.js';
-import { localToUtc } from '../core/zoned-time.js';
+import { localToUtc, WEEKDAYS } from '../core/zoned-time.js';
 import type { ExpiryChange } from '../store/expiries.js';
 import type { Store } from '../store/store.js';
 import { digestBody, digestTitle, type DigestChange, type DigestData, type DigestItem } from './digest-message.js';

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MODULE_KEY } from '../core/items.js';
+import { WEEKDAYS } from '../core/zoned-time.js';
 import { Duration } from './duration-schema.js';
 
 /**
@@ -94,8 +95,6 @@ export const CommandChannel = z.strictObject({
 });
 
 export const ChannelSettings = z.discriminatedUnion('type', [EmailChannel, WebhookChannel, SlackChannel, TeamsChannel, CommandChannel]);
-
-export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 
 /** The weekly digest: sent once a week at this weekday and time (in `timeZone`) through the channels. */
 export const DigestSettings = z.strictObject({

@@ -2,6 +2,9 @@
  * Wall-clock time in an IANA zone (default: the host's), without a library: the cron schedule and the
  * weekly digest both need "this local time on that day, as an instant".
  */
+/** Monday first, as ISO 8601 counts them. */
+export const WEEKDAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+
 export interface LocalTime {
   readonly year: number;
   readonly month: number;

@@ -64,16 +64,33 @@ interface DomRow {
   readonly colour: string;
 }
 
+/**
+ * What the page's callbacks touch, run inside the browser. The project compiles without the DOM library
+ * (it is a Node program), so these few shapes are spelled out here.
+ */
+interface PageElement {
+  readonly dataset: Record<string, string | undefined>;
+  readonly className: string;
+  readonly textContent: string | null;
+  closest(selector: string): PageElement | null;
+  querySelector(selector: string): PageElement | null;
+}
+interface PageWindow {
+  readonly innerWidth: number;
+  readonly document: { readonly documentElement: { readonly scrollWidth: number } };
+  getComputedStyle(element: PageElement): { readonly backgroundColor: string };
+}
+
 async function rows(page: Page): Promise<DomRow[]> {
   return page.$$eval('section.deployment .row', (list) =>
-    list.map((row) => {
-      const bar = row.querySelector('.bar') as HTMLElement;
+    (list as unknown as PageElement[]).map((row) => {
+      const bar = row.querySelector('.bar')!;
       return {
-        deployment: (row.closest('section') as HTMLElement).dataset.deployment ?? '',
-        item: (row as HTMLElement).dataset.item ?? '',
-        daysLeft: (row as HTMLElement).dataset.daysLeft ?? '',
+        deployment: row.closest('section')?.dataset.deployment ?? '',
+        item: row.dataset.item ?? '',
+        daysLeft: row.dataset.daysLeft ?? '',
         barClass: bar.className,
-        colour: getComputedStyle(bar).backgroundColor,
+        colour: (globalThis as unknown as PageWindow).getComputedStyle(bar).backgroundColor,
       };
     }),
   );
@@ -107,9 +124,12 @@ describe('the timeline page in headless Chromium', () => {
     const { page, problems, requests } = await open(file);
     const count = await expectEveryItem(page, config);
     await page.screenshot({ path: join(ARTIFACTS, 'sandbox-desktop.png'), fullPage: true });
-    const cards = await page.$$eval('[data-figure]', (list) => list.map((c) => `${(c as HTMLElement).dataset.figure}=${c.querySelector('b')!.textContent}`));
+    const cards = await page.$$eval('[data-figure]', (list) => (list as unknown as PageElement[]).map((c) => `${c.dataset.figure}=${c.querySelector('b')!.textContent}`));
     await page.setViewportSize({ width: 390, height: 844 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(() => {
+      const win = globalThis as unknown as PageWindow;
+      return win.document.documentElement.scrollWidth - win.innerWidth;
+    });
     await page.screenshot({ path: join(ARTIFACTS, 'sandbox-phone.png'), fullPage: true });
     await page.emulateMedia({ media: 'print' });
     const pdf = await page.pdf({ path: join(ARTIFACTS, 'sandbox-print.pdf'), format: 'A4', landscape: true, printBackground: true });
