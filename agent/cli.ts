@@ -70,6 +70,7 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .command('calendar')
     .description('an iCalendar (.ics) feed: one all-day event per expiring item, reminders at the alert thresholds (from the local store)')
     .option('--output <file>', 'write the feed to this file instead of stdout')
+    .option('--within <duration>', 'only items expiring within this period (and expired ones), e.g. 120d; default: every item with a date')
     .option('--deployment <id>', 'only this deployment')
     .option('--json', 'the events as JSON instead of iCalendar')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/calendar.js')).calendarCommand(cmd.optsWithGlobals()))());

@@ -21,7 +21,10 @@ export async function benchViews(dir: string, runs: number): Promise<Row[]> {
     ['due --csv', ['due', '--csv'], null],
     ['due --deployment ID', ['due', '--deployment', counts.deployment], null],
     ['calendar --output FILE (every dated item)', ['calendar', '--output', feed], feed],
+    ['calendar --within 90d --output FILE', ['calendar', '--within', '90d', '--output', feed], feed],
+    ['calendar --deployment ID', ['calendar', '--deployment', counts.deployment], null],
     ['report --html FILE (every deployment)', ['report', '--html', page], page],
+    ['report --html FILE --deployment ID', ['report', '--html', page, '--deployment', counts.deployment], page],
     ['report (figures per deployment)', ['report'], null],
   ];
   const rows: Row[] = [];

@@ -1,4 +1,4 @@
-import { addDays, daysLeft, expiryFromStored } from '../core/expiry.js';
+import { addDays } from '../core/expiry.js';
 import type { ItemKind } from '../core/items.js';
 import { compareText } from '../core/order.js';
 import { revisionKey, type ItemRevision, type ReportItemRow } from '../store/expiry-reports.js';
@@ -75,13 +75,16 @@ export function buildRenewalReport(store: Store, query: ReportQuery): RenewalRep
   const until = query.withinDays === null ? null : addDays(query.today, query.withinDays);
   const { deploymentId } = query;
   const rows = store.reports.items({ until, deploymentId, includeNever: query.everything ?? false });
+  const known = new Map(store.expiries.deployments().map((d) => [d.id, d]));
   const pending = new Map(store.runs.latestPerDeployment(deploymentId).map((r) => [r.deploymentId, new Map(pendingFrom(r.details).map((p) => [p.item, p.portal]))]));
   const lastOk = new Map(store.runs.latestSuccessfulPerDeployment(deploymentId).map((r) => [r.deploymentId, r.endedAt ?? r.startedAt]));
   const revisions = query.revisions ? store.reports.revisions(deploymentId) : null;
   const renewals = query.renewalsSince === undefined ? null : groupBy(store.reports.renewalsSince(query.renewalsSince, deploymentId), (r) => revisionKey(r.deploymentId, r.item));
 
+  const todayMs = Date.parse(`${query.today}T00:00:00Z`);
   const item = (row: ReportItemRow): ReportItem => {
-    const days = daysLeft(expiryFromStored(row.expiry), query.today);
+    // The store only holds `never` or valid YYYY-MM-DD dates (a CHECK constraint): no need to parse each again.
+    const days = row.expiry === 'never' ? null : (Date.parse(`${row.expiry}T00:00:00Z`) - todayMs) / 86_400_000;
     const portal = pending.get(row.deploymentId)?.get(row.item) ?? null;
     const key = revisionKey(row.deploymentId, row.item);
     const revision = revisions?.get(key);
@@ -102,16 +105,15 @@ export function buildRenewalReport(store: Store, query: ReportQuery): RenewalRep
 
   // Rows come soonest first, so each deployment's items are in order and the first deployment seen is the most urgent.
   const byDeployment = groupBy(rows, (r) => r.deploymentId);
-  const deployments: ReportDeployment[] = [...byDeployment.values()].map((list) => ({
-    deploymentId: list[0]!.deploymentId,
-    host: list[0]!.host,
-    productName: list[0]!.productName,
-    lastSuccessfulCheck: lastOk.get(list[0]!.deploymentId) ?? null,
+  const deployments: ReportDeployment[] = [...byDeployment].map(([id, list]) => ({
+    deploymentId: id,
+    host: known.get(id)?.host ?? 'local',
+    productName: known.get(id)?.productName ?? null,
+    lastSuccessfulCheck: lastOk.get(id) ?? null,
     items: list.map(item),
   }));
   if (query.everything) {
-    const idle = store.expiries
-      .deployments()
+    const idle = [...known.values()]
       .filter((d) => !byDeployment.has(d.id) && (deploymentId === undefined || d.id === deploymentId))
       .sort((a, b) => compareText(a.host, b.host) || compareText(a.id, b.id));
     deployments.push(...idle.map((d) => ({ deploymentId: d.id, host: d.host, productName: d.productName, lastSuccessfulCheck: lastOk.get(d.id) ?? null, items: [] })));

@@ -1,5 +1,5 @@
 import { thresholdsFor, type ThresholdSettings } from '../alerts/expiry-policy.js';
-import { renewSteps } from '../alerts/messages.js';
+import { RENEW_COMMAND } from '../alerts/messages.js';
 import type { RenewalReport, ReportDeployment, ReportItem } from '../app/renewal-report.js';
 import { addDays } from '../core/expiry.js';
 import { icsDate, icsDateTime, IcsWriter } from './icalendar.js';
@@ -45,12 +45,12 @@ export function calendarFeed(report: RenewalReport, settings: Pick<ThresholdSett
 
 function calendarEvent(d: ReportDeployment, i: ReportItem, today: string, settings: Pick<ThresholdSettings, 'thresholds' | 'perModule'>): CalendarEvent {
   const pbx = d.host === 'local' ? `PBX ${d.deploymentId}` : `PBX ${d.host} (${d.deploymentId})`;
+  // Short: a fleet's feed holds tens of thousands of events.
   const description = [
     `Deployment ${d.deploymentId}${d.productName ? ` (${d.productName})` : ''}, host ${d.host}.`,
     `${i.label} (${i.item}) expires on ${i.expiry}.`,
-    ...(i.renewalSeen ? [`The portal already shows a renewal until ${i.renewalSeen}; the next check applies it (or run the renew command below now).`] : []),
-    '',
-    ...renewSteps(d.deploymentId).map((line) => line.trim()),
+    ...(i.renewalSeen ? [`The portal already shows a renewal until ${i.renewalSeen}; the next check applies it.`] : []),
+    `Renew it in the Sangoma portal ("Module Renewal by Deployment", deployment ${d.deploymentId}), then run \`${RENEW_COMMAND}\` on the PBX.`,
   ].join('\n');
   return {
     uid: `${d.deploymentId}-${i.item.replace(/[^A-Za-z0-9.-]/g, '-')}@pbx-activation-agent`,
@@ -60,7 +60,7 @@ function calendarEvent(d: ReportDeployment, i: ReportItem, today: string, settin
     summary: `Expires: ${i.label}, ${pbx}`,
     description,
     // A reminder already in the past would pop up as "missed" when a calendar subscribes: left out.
-    alarms: thresholdsFor(i, settings).filter((days) => addDays(i.expiry, -days) >= today),
+    alarms: thresholdsFor(i, settings).filter((days) => i.daysLeft !== null && days <= i.daysLeft),
     deploymentId: d.deploymentId,
     host: d.host,
     item: i.item,
@@ -68,7 +68,7 @@ function calendarEvent(d: ReportDeployment, i: ReportItem, today: string, settin
 }
 
 export function renderCalendar(feed: CalendarFeed): string {
-  const ics = new IcsWriter()
+  const head = new IcsWriter()
     .begin('VCALENDAR')
     .raw('VERSION', '2.0')
     .raw('PRODID', '-//pbx-activation-agent//licence expiries//EN')
@@ -78,29 +78,35 @@ export function renderCalendar(feed: CalendarFeed): string {
     .text('X-WR-CALNAME', 'PBX licence expiries')
     // RFC 7986 and its older Microsoft/Apple spelling: how often a subscriber should fetch the feed again.
     .raw('REFRESH-INTERVAL;VALUE=DURATION', 'PT6H')
-    .raw('X-PUBLISHED-TTL', 'PT6H');
-  for (const e of feed.events) {
-    const stamp = icsDateTime(e.stamp);
-    ics
+    .raw('X-PUBLISHED-TTL', 'PT6H')
+    .toString();
+  // One string per event, joined once: a fleet's feed holds 50,000 events.
+  const events = feed.events.map((e) => {
+    const ics = new IcsWriter()
       .begin('VEVENT')
       .text('UID', e.uid)
       .raw('SEQUENCE', String(e.sequence))
-      .raw('DTSTAMP', stamp)
-      .raw('LAST-MODIFIED', stamp)
+      .raw('DTSTAMP', icsDateTime(e.stamp))
       .raw('DTSTART;VALUE=DATE', icsDate(e.date))
       .raw('DTEND;VALUE=DATE', icsDate(addDays(e.date, 1)))
       .text('SUMMARY', e.summary)
       .text('DESCRIPTION', e.description)
       .raw('TRANSP', 'TRANSPARENT');
-    for (const days of e.alarms) {
-      ics
-        .begin('VALARM')
-        .raw('ACTION', 'DISPLAY')
-        .raw('TRIGGER', days === 0 ? 'PT0S' : `-P${days}D`)
-        .text('DESCRIPTION', days === 0 ? `Today: ${e.summary}` : `In ${days} day${days === 1 ? '' : 's'}: ${e.summary}`)
-        .end('VALARM');
-    }
-    ics.end('VEVENT');
+    for (const days of e.alarms) ics.block(alarm(days));
+    return ics.end('VEVENT').toString();
+  });
+  return `${head}${events.join('')}END:VCALENDAR\r\n`;
+}
+
+const alarms = new Map<number, string>();
+
+/** A reminder `days` before the event; the same for every event, so rendered once (the calendar shows the event's summary with it). */
+function alarm(days: number): string {
+  let text = alarms.get(days);
+  if (text === undefined) {
+    const when = days === 0 ? 'today' : `in ${days} day${days === 1 ? '' : 's'}`;
+    text = ['BEGIN:VALARM', 'ACTION:DISPLAY', `TRIGGER:${days === 0 ? 'PT0S' : `-P${days}D`}`, `DESCRIPTION:PBX licence expires ${when}`, 'END:VALARM'].join('\r\n');
+    alarms.set(days, text);
   }
-  return ics.end('VCALENDAR').toString();
+  return text;
 }

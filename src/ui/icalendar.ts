@@ -6,6 +6,7 @@
 
 /** Escapes a TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newlines; other control characters go. */
 export function escapeText(text: string): string {
+  if (!NEEDS_ESCAPING.test(text)) return text;
   return text
     .replace(/\r\n?/g, '\n')
     .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
@@ -13,12 +14,20 @@ export function escapeText(text: string): string {
     .replace(/\n/g, '\\n');
 }
 
+const NEEDS_ESCAPING = /[\\;,\x00-\x08\x0a-\x1f\x7f]/;
 const MAX_OCTETS = 75;
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** Folds a content line into lines of at most 75 octets; continuation lines start with a space (RFC 5545 3.1). */
 export function foldLine(line: string): string {
-  if (line.length <= MAX_OCTETS && (line.length * 3 <= MAX_OCTETS || ASCII.test(line))) return line;
+  if (line.length * 4 <= MAX_OCTETS) return line;
+  if (ASCII.test(line)) {
+    if (line.length <= MAX_OCTETS) return line;
+    // One octet per character: cut every 74 (75 on the first line), no need to look at each character.
+    const parts = [line.slice(0, MAX_OCTETS)];
+    for (let at = MAX_OCTETS; at < line.length; at += MAX_OCTETS - 1) parts.push(line.slice(at, at + MAX_OCTETS - 1));
+    return parts.join('\r\n ');
+  }
   const parts: string[] = [];
   let current = '';
   let octets = 0;
@@ -70,6 +79,12 @@ export class IcsWriter {
   /** A property whose value is already in its iCalendar form (dates, durations, integers). */
   raw(name: string, value: string): this {
     this.lines.push(foldLine(`${name}:${value}`));
+    return this;
+  }
+
+  /** Content lines rendered before (CRLF between them, none at the end): a block that repeats, such as a reminder. */
+  block(lines: string): this {
+    this.lines.push(lines);
     return this;
   }
 
