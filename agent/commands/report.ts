@@ -30,7 +30,7 @@ export async function reportCommand(options: ReportOptions): Promise<number> {
   };
   if (store) {
     try {
-      report = store.guard((s) => buildTimelineReport(s, { now, today, deploymentId: options.deployment }));
+      report = store.guard((s) => buildTimelineReport(s, { now, today, deploymentId: options.deployment, renewals: format !== 'text' }));
     } finally {
       store.close();
     }

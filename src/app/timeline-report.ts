@@ -28,14 +28,15 @@ export interface TimelineReport {
 /** Renewals of the last year are marked on the timeline. */
 const RENEWALS_SHOWN_DAYS = 365;
 
-export function buildTimelineReport(store: Store, query: { now: Date; today: string; deploymentId?: string | undefined }): TimelineReport {
+/** `renewals: false` leaves the renewal marks out (the text summary does not show them; they cost a query over a year of changes). */
+export function buildTimelineReport(store: Store, query: { now: Date; today: string; deploymentId?: string | undefined; renewals?: boolean }): TimelineReport {
   const renewalsSince = addDays(query.today, -RENEWALS_SHOWN_DAYS);
   const report = buildRenewalReport(store, {
     today: query.today,
     withinDays: null,
     deploymentId: query.deploymentId,
     everything: true,
-    renewalsSince: `${renewalsSince}T00:00:00.000Z`,
+    ...(query.renewals === false ? {} : { renewalsSince: `${renewalsSince}T00:00:00.000Z` }),
   });
   const overview = report.deployments.map((d): OverviewLine => {
     const s = summarise({ ...report, deployments: [d] });
