@@ -8,7 +8,7 @@ import type { AlertMessage, Channel } from '../notify/channel.js';
 import type { AlertEvent } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import { planAlerts } from './plan.js';
-import { testAlert, type DraftAlert } from './messages.js';
+import { boundedAlert, testAlert, type DraftAlert } from './messages.js';
 
 export interface AlertServiceDeps {
   readonly store: Store;
@@ -23,7 +23,7 @@ export interface AlertServiceOptions {
   readonly settings: AlertSettings;
   /** `config.timeZone`; unset: the host's. */
   readonly timeZone: string | undefined;
-  readonly moduleAliases: Readonly<Record<string, string>>;
+  readonly moduleAliases: ReadonlyMap<string, string>;
   /** `clock.maxSkew`. */
   readonly maxClockSkewMs: number;
 }
@@ -80,7 +80,7 @@ export class AlertService {
         const at = now.toISOString();
         for (const subject of plan.close) s.alerts.closeMark(subject, at);
         for (const mark of plan.marks) s.alerts.putMark({ ...mark, at });
-        const enqueued = plan.alerts.flatMap((draft) => {
+        const enqueued = plan.alerts.map(boundedAlert).flatMap((draft) => {
           const id = s.outbox.enqueue({ ...draft, uid: randomUUID(), createdAt: at });
           return id === null ? [] : [{ id, kind: draft.kind, title: draft.title }];
         });
@@ -108,7 +108,7 @@ export class AlertService {
 
   /** Sends a test message straight to every channel (not through the outbox). */
   async test(now: Date, host: string): Promise<ChannelTestResult[]> {
-    const message = toMessage({ ...testAlert(host, now), uid: randomUUID(), createdAt: now.toISOString() });
+    const message = toMessage({ ...boundedAlert(testAlert(host, now)), uid: randomUUID(), createdAt: now.toISOString() });
     return Promise.all(
       this.deps.channels.map(async (channel) => {
         const started = performance.now();
