@@ -44,7 +44,7 @@ export function expiryAlert(notice: ExpiryNotice, ctx: AlertContext): DraftAlert
   const what =
     notice.items.length === 1
       ? `${notice.items[0]!.label} ${expired || notice.daysLeft === 0 ? when : `expires ${when}`}`
-      : `${notice.items.length} items ${expired ? when : notice.daysLeft === 0 ? 'expire today' : `expire ${when}`}`;
+      : `${count(notice.items.length)} items ${expired ? when : notice.daysLeft === 0 ? 'expire today' : `expire ${when}`}`;
   const list = notice.items.length === 1 ? '' : `: ${names(notice.items)}`;
   const title = `${deploymentTitle(notice.deploymentId, ctx)}: ${what} (${notice.expiry})${list}`;
   const body = [
@@ -79,7 +79,7 @@ export function renewedAlert(deploymentId: string, renewals: readonly Renewal[],
   const title =
     renewals.length === 1
       ? `${deploymentTitle(deploymentId, ctx)}: renewed: ${first.item.label} now expires ${first.newExpiry} (was ${first.oldExpiry})`
-      : `${deploymentTitle(deploymentId, ctx)}: ${renewals.length} items renewed: ${names(renewals.map((r) => r.item))}`;
+      : `${deploymentTitle(deploymentId, ctx)}: ${count(renewals.length)} items renewed: ${names(renewals.map((r) => r.item))}`;
   const body = [
     deploymentLine(deploymentId, ctx),
     '',

@@ -48,7 +48,8 @@ function startProblem(err: unknown): string {
     case 'ENOTDIR':
       return `cannot start it (${code}); check the path and that it is executable`;
     case 'E2BIG':
-      return 'cannot start it (E2BIG): the alert did not fit in its environment; this is a bug in the agent, please report it (the alert is kept in the outbox)';
+      // The alert's variables are fitted far below the limit (notify/limits.ts): what is left is the command line itself.
+      return 'cannot start it (E2BIG): its arguments and environment are more than the system accepts; shorten the arguments in alerts.channels[].command';
     default:
       return `cannot start it (${code}); check the system's process limits and the hook itself`;
   }
