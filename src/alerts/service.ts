@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { processAlive } from '../process/alive.js';
 import type { AlertSettings } from '../config/alerts-schema.js';
 import { calendarDate } from '../core/expiry.js';
+import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { AlertMessage, Channel } from '../notify/channel.js';
@@ -116,7 +117,7 @@ export class AlertService {
           await channel.send(message);
           return { channel: channel.id, description: channel.description, ok: true, error: null, durationMs: performance.now() - started };
         } catch (err) {
-          return { channel: channel.id, description: channel.description, ok: false, error: channel.redact(errorMessage(err)), durationMs: performance.now() - started };
+          return { channel: channel.id, description: channel.description, ok: false, error: failureText(channel, err), durationMs: performance.now() - started };
         }
       }),
     );
@@ -144,7 +145,7 @@ export class AlertService {
       try {
         await channel.send(toMessage(claimed));
       } catch (err) {
-        const error = channel.redact(errorMessage(err));
+        const error = failureText(channel, err);
         const retryAt = store.guard((s) => s.outbox.failed(claimed.id, channel.id, error, at, (n) => this.backoffMs(n)));
         log.warn({ alertId: claimed.id, channel: channel.id, error, retryAt }, 'alert not delivered; it waits in the outbox');
         result.failed.push({ eventId: claimed.id, channel: channel.id, error, retryAt });
@@ -174,6 +175,11 @@ export class AlertService {
     const { retryAfter, retryMax } = this.options.settings;
     return Math.min(retryMax, retryAfter * 2 ** Math.min(failures - 1, 30));
   }
+}
+
+/** What a channel's failure said (a receiver's body, a hook's stderr), without secrets, as one safe bounded line. */
+function failureText(channel: Channel, err: unknown): string {
+  return safeLine(channel.redact(errorMessage(err)), TEXT_LIMITS.message);
 }
 
 function toMessage(e: Pick<AlertEvent, 'uid' | 'kind' | 'severity' | 'deploymentId' | 'title' | 'body' | 'data' | 'createdAt'> | (DraftAlert & { uid: string; createdAt: string })): AlertMessage {
