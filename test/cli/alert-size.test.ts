@@ -57,7 +57,8 @@ function sizes(text: string): Record<string, number> {
   return max;
 }
 
-describe('alert text that would not fit a channel', () => {
+// Several CLI runs per test: on a loaded machine they take longer than the default 20 s together.
+describe('alert text that would not fit a channel', { timeout: 60_000 }, () => {
   it('5,000 items expiring on one day and a 140 KB product name: every channel takes one readable, summarised alert', async () => {
     const dir = tmp();
     const pbx = fakePbx(dir);

@@ -11,7 +11,8 @@ const tmp = useTmpDirs();
 type StatusJson = { deployments: Array<{ items: Array<{ item: string; expiry: string }> }> };
 const itemsOf = (stdout: string) => (JSON.parse(stdout) as StatusJson).deployments[0]!.items.map((i) => [i.item, i.expiry]);
 
-describe('conflicting duplicates, through the CLI', () => {
+// Several CLI runs per test: on a loaded machine they take longer than the default 20 s together.
+describe('conflicting duplicates, through the CLI', { timeout: 60_000 }, () => {
   it.each([
     ['a module _exp twice', [['areminder_exp', '2031-12-01']], /conflicting expiry of licence "areminder"/],
     ['keys equal once normalised', [['AREMINDER_exp', '2031-12-01']], /conflicting expiry of licence "areminder": "areminder_exp: 2026-12-01" and "AREMINDER_exp: 2031-12-01"/],

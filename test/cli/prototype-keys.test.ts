@@ -29,7 +29,8 @@ const receiver = useReceivers();
 const today = () => calendarDate(new Date());
 const FORBIDDEN_OUTPUT = /\[native code\]|function |\[object Object\]|undefined/;
 
-describe('Object.prototype names as data keys, through the CLI', () => {
+// Several CLI runs per test: on a loaded machine they take longer than the default 20 s together.
+describe('Object.prototype names as data keys, through the CLI', { timeout: 60_000 }, () => {
   it('licence keys and module names from fwconsole: check records them, status prints them, the alerts are delivered', async () => {
     const r = await receiver();
     const pbx = fakePbx(tmp());

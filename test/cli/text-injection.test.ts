@@ -50,7 +50,8 @@ function expectClean(results: readonly CliResult[]): void {
   }
 }
 
-describe('control and bidi characters from outside never reach the terminal, the store or an alert', () => {
+// Several CLI runs per test: on a loaded machine they take longer than the default 20 s together.
+describe('control and bidi characters from outside never reach the terminal, the store or an alert', { timeout: 60_000 }, () => {
   it('from fwconsole (product name, module names and states) and from receivers (a hook and a webhook that fail)', async () => {
     const dir = tmp();
     const pbx = fakePbx(dir);
