@@ -37,10 +37,10 @@ export interface DigestData {
   readonly timeZone: string;
   readonly withinDays: number;
   readonly summary: ReportSummary;
-  /** Soonest first; at most DIGEST_MAX_ENTRIES (`expiringTotal` says how many in all). */
+  /** Soonest first; at most DIGEST_MAX_ITEMS (`expiringTotal` says how many in all). */
   readonly expiring: readonly DigestItem[];
   readonly expiringTotal: number;
-  /** Oldest first; at most DIGEST_MAX_ENTRIES. */
+  /** Oldest first; at most DIGEST_MAX_CHANGES. */
   readonly changes: readonly DigestChange[];
   readonly changesTotal: number;
 }

@@ -16,8 +16,13 @@ import type { DraftAlert } from './messages.js';
  */
 
 export const DIGEST_DAYS = 90;
-/** Lines (and data entries) per list: a fleet's 90 days can hold thousands of items; `due` has them all. */
-export const DIGEST_MAX_ENTRIES = 300;
+/**
+ * Entries per list (text and data alike): a fleet's 90 days can hold thousands of items, and `due` has them all.
+ * These keep the text under an alert body's bound (MAX_BODY) and text and data together under the generic
+ * webhook's 64 KiB, so no channel has to cut the lists.
+ */
+export const DIGEST_MAX_ITEMS = 100;
+export const DIGEST_MAX_CHANGES = 50;
 
 export interface DigestPeriod {
   /** Local date of this period's slot: the digest's name. */
@@ -72,9 +77,9 @@ export function digestData(store: Store, period: DigestPeriod, today: string, ti
     timeZone,
     withinDays: DIGEST_DAYS,
     summary: summarise(report),
-    expiring: expiring.slice(0, DIGEST_MAX_ENTRIES),
+    expiring: expiring.slice(0, DIGEST_MAX_ITEMS),
     expiringTotal: expiring.length,
-    changes: changes.slice(0, DIGEST_MAX_ENTRIES),
+    changes: changes.slice(0, DIGEST_MAX_CHANGES),
     changesTotal: changes.length,
   };
 }

@@ -37,7 +37,7 @@ describe('digestPeriod', () => {
 function world(r: Receiver, digest: object | null = MONDAY_8, path = join(tmp(), 'agent.db')) {
   const store = Store.open(path);
   const settings = AlertSettings.parse({ thresholds: [], digest });
-  const service = new AlertService({ store, channels: [new WebhookChannel('hook', 'webhook', r.url, 2000)], log: silentLogger }, { settings, timeZone: 'Europe/Rome', moduleAliases: {}, maxClockSkewMs: 300_000 });
+  const service = new AlertService({ store, channels: [new WebhookChannel('hook', 'webhook', r.url, 2000)], log: silentLogger }, { settings, timeZone: 'Europe/Rome', moduleAliases: new Map(), maxClockSkewMs: 300_000 });
   return { store, service };
 }
 
@@ -145,7 +145,7 @@ describe('the digest by e-mail', () => {
     const channels: Channel[] = await buildChannels(settings, join(dir, 'agent.json'), {});
     const store = Store.open(join(dir, 'agent.db'));
     recordCheck(store, { id: '631001', host: 'rome', at: '2026-11-20T02:00:00.000Z', items: [['module-license', 'zulu', '2026-12-05', 'Zulu <b>UC</b> & "Co"']] });
-    const service = new AlertService({ store, channels, log: silentLogger }, { settings, timeZone: 'UTC', moduleAliases: {}, maxClockSkewMs: 300_000 });
+    const service = new AlertService({ store, channels, log: silentLogger }, { settings, timeZone: 'UTC', moduleAliases: new Map(), maxClockSkewMs: 300_000 });
 
     const result = await service.run(new Date('2026-11-23T09:00:00Z'));
 

@@ -9,7 +9,7 @@ import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
 const TODAY = '2026-11-26';
-const SETTINGS = { thresholds: [60, 30, 14, 7, 3, 1], perModule: { cos: [10, 0] } };
+const SETTINGS = { thresholds: [60, 30, 14, 7, 3, 1], perModule: new Map([['cos', [10, 0]]]) };
 const LABEL = 'Contabilità chiamate; Pro, "Plus" \\ édition spéciale pour les très longues descriptions 日本語';
 
 const ITEMS: ItemSpec[] = [
