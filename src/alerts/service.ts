@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { processAlive } from '../process/alive.js';
 import type { AlertSettings } from '../config/alerts-schema.js';
 import { calendarDate } from '../core/expiry.js';
+import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { AlertMessage, Channel } from '../notify/channel.js';
 import type { AlertEvent } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
+import { dueDigest } from './digest.js';
+import { digestHtml } from './digest-message.js';
 import { planAlerts } from './plan.js';
-import { testAlert, type DraftAlert } from './messages.js';
+import { boundedAlert, testAlert, type DraftAlert } from './messages.js';
 
 export interface AlertServiceDeps {
   readonly store: Store;
@@ -23,7 +26,7 @@ export interface AlertServiceOptions {
   readonly settings: AlertSettings;
   /** `config.timeZone`; unset: the host's. */
   readonly timeZone: string | undefined;
-  readonly moduleAliases: Readonly<Record<string, string>>;
+  readonly moduleAliases: ReadonlyMap<string, string>;
   /** `clock.maxSkew`. */
   readonly maxClockSkewMs: number;
 }
@@ -80,7 +83,8 @@ export class AlertService {
         const at = now.toISOString();
         for (const subject of plan.close) s.alerts.closeMark(subject, at);
         for (const mark of plan.marks) s.alerts.putMark({ ...mark, at });
-        const enqueued = plan.alerts.flatMap((draft) => {
+        const digest = dueDigest(s, { now, today: calendarDate(now, this.options.timeZone), timeZone: zone, settings: this.options.settings.digest ?? null, zone: this.options.timeZone });
+        const enqueued = [...plan.alerts, ...(digest ? [digest] : [])].map(boundedAlert).flatMap((draft) => {
           const id = s.outbox.enqueue({ ...draft, uid: randomUUID(), createdAt: at });
           return id === null ? [] : [{ id, kind: draft.kind, title: draft.title }];
         });
@@ -108,7 +112,7 @@ export class AlertService {
 
   /** Sends a test message straight to every channel (not through the outbox). */
   async test(now: Date, host: string): Promise<ChannelTestResult[]> {
-    const message = toMessage({ ...testAlert(host, now), uid: randomUUID(), createdAt: now.toISOString() });
+    const message = toMessage({ ...boundedAlert(testAlert(host, now)), uid: randomUUID(), createdAt: now.toISOString() });
     return Promise.all(
       this.deps.channels.map(async (channel) => {
         const started = performance.now();
@@ -116,7 +120,7 @@ export class AlertService {
           await channel.send(message);
           return { channel: channel.id, description: channel.description, ok: true, error: null, durationMs: performance.now() - started };
         } catch (err) {
-          return { channel: channel.id, description: channel.description, ok: false, error: channel.redact(errorMessage(err)), durationMs: performance.now() - started };
+          return { channel: channel.id, description: channel.description, ok: false, error: failureText(channel, err), durationMs: performance.now() - started };
         }
       }),
     );
@@ -144,7 +148,7 @@ export class AlertService {
       try {
         await channel.send(toMessage(claimed));
       } catch (err) {
-        const error = channel.redact(errorMessage(err));
+        const error = failureText(channel, err);
         const retryAt = store.guard((s) => s.outbox.failed(claimed.id, channel.id, error, at, (n) => this.backoffMs(n)));
         log.warn({ alertId: claimed.id, channel: channel.id, error, retryAt }, 'alert not delivered; it waits in the outbox');
         result.failed.push({ eventId: claimed.id, channel: channel.id, error, retryAt });
@@ -176,7 +180,13 @@ export class AlertService {
   }
 }
 
+/** What a channel's failure said (a receiver's body, a hook's stderr), without secrets, as one safe bounded line. */
+function failureText(channel: Channel, err: unknown): string {
+  return safeLine(channel.redact(errorMessage(err)), TEXT_LIMITS.message);
+}
+
 function toMessage(e: Pick<AlertEvent, 'uid' | 'kind' | 'severity' | 'deploymentId' | 'title' | 'body' | 'data' | 'createdAt'> | (DraftAlert & { uid: string; createdAt: string })): AlertMessage {
-  return { uid: e.uid, kind: e.kind, severity: e.severity, deploymentId: e.deploymentId, title: e.title, body: e.body, data: e.data, createdAt: e.createdAt };
+  const html = e.kind === 'digest' ? digestHtml(e.data) : undefined;
+  return { uid: e.uid, kind: e.kind, severity: e.severity, deploymentId: e.deploymentId, title: e.title, body: e.body, html, data: e.data, createdAt: e.createdAt };
 }
 

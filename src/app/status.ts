@@ -57,7 +57,7 @@ export interface StatusReport {
  * One query per table whatever the number of deployments (a fleet store holds
  * a thousand), grouped here.
  */
-export function buildStatus(store: Store, today: string, moduleAliases: Readonly<Record<string, string>>, deploymentId?: string): StatusReport {
+export function buildStatus(store: Store, today: string, moduleAliases: ReadonlyMap<string, string>, deploymentId?: string): StatusReport {
   const deployments = store.expiries.deployments().filter((d) => deploymentId === undefined || d.id === deploymentId);
   const items = groupBy(store.expiries.items(deploymentId), (i) => i.deploymentId);
   const modules = groupBy(store.expiries.moduleStates(deploymentId), (m) => m.deploymentId);
@@ -85,12 +85,12 @@ export function buildStatus(store: Store, today: string, moduleAliases: Readonly
 }
 
 /** Soonest expiry first (`never` last), then by item id. */
-function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string, ModuleStateRow>, moduleAliases: Readonly<Record<string, string>>, today: string): StatusItem[] {
+function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string, ModuleStateRow>, moduleAliases: ReadonlyMap<string, string>, today: string): StatusItem[] {
   return stored
     .map((i) => ({ i, expiry: expiryFromStored(i.expiry) }))
     .sort((a, b) => compareExpiry(a.expiry, b.expiry) || compareText(a.i.item, b.i.item))
     .map(({ i, expiry }): StatusItem => {
-      const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases[i.moduleKey] ?? i.moduleKey) : null;
+      const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases.get(i.moduleKey) ?? i.moduleKey) : null;
       return {
         item: i.item,
         kind: i.kind,
@@ -106,7 +106,7 @@ function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string,
     });
 }
 
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const row of rows) {
     const k = key(row);
@@ -134,7 +134,7 @@ function summarise(run: RunRecord): RunSummary {
   };
 }
 
-function pendingFrom(details: Record<string, unknown> | null): DeploymentStatus['pendingRenewals'] {
+export function pendingFrom(details: Record<string, unknown> | null): DeploymentStatus['pendingRenewals'] {
   const pending = details?.pending;
   if (!Array.isArray(pending)) return [];
   return pending.filter(

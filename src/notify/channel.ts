@@ -1,3 +1,4 @@
+import { safeLine } from '../core/safe-text.js';
 import type { Severity } from '../store/outbox.js';
 
 /** An alert as channels see it. */
@@ -9,6 +10,8 @@ export interface AlertMessage {
   readonly deploymentId: string | null;
   readonly title: string;
   readonly body: string;
+  /** An HTML alternative of the body (the digest's table), for channels that can show one (e-mail). */
+  readonly html?: string | undefined;
   readonly data: Readonly<Record<string, unknown>>;
   readonly createdAt: string;
 }
@@ -52,8 +55,7 @@ export function scrub(text: string, secrets: ReadonlyArray<string | null | undef
   return out;
 }
 
-/** The common shape of a channel failure: what happened, shortened to one line. */
+/** The common shape of a channel failure: what a receiver, a hook or an MTA said, as one safe line (no controls, no bidi overrides), shortened. */
 export function oneLine(text: string, max = 300): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
+  return safeLine(text, max);
 }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { MAX_TIMER_MS } from '../clock/deadline.js';
 import { outputIdentities, pipeHolders } from './pipe-holders.js';
 
@@ -83,17 +83,14 @@ export function processBoundMs(timeoutMs: number, killGraceMs: number = KILL_GRA
 export function runProcess(argv: readonly string[], options: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      detached: true,
-      stdio: [
-        options.input === undefined ? 'ignore' : 'pipe',
-        options.inheritOutput ? 'inherit' : 'pipe',
-        options.inheritOutput ? 'inherit' : 'pipe',
-        ...(options.ipc ? (['ipc'] as const) : []),
-      ],
-      env: options.env ?? process.env,
-      cwd: options.cwd,
-    });
+    let child: ChildProcess;
+    try {
+      child = spawnChild(argv, options);
+    } catch (err) {
+      // Some failures (E2BIG: arguments or environment too large) are thrown at once rather than emitted.
+      reject(new SpawnError(argv, (err as NodeJS.ErrnoException).code ?? 'UNKNOWN', `cannot start ${argv[0]}: ${(err as Error).message}`));
+      return;
+    }
     // What the child's output descriptors are, to find who still holds them if they never close.
     const outputs = options.inheritOutput ? [] : outputIdentities(child.pid);
     const stdout = new OutputBuffer();
@@ -187,6 +184,21 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
       timers.push(setTimeout(() => abandonPipes('a process it started'), DRAIN_GRACE_MS));
     });
     child.on('close', (code, signal) => finish(code, signal));
+  });
+}
+
+/** The child leads its own process group (detached), so a kill reaches everything it started. */
+function spawnChild(argv: readonly string[], options: ProcessOptions): ChildProcess {
+  return spawn(argv[0]!, argv.slice(1), {
+    detached: true,
+    stdio: [
+      options.input === undefined ? 'ignore' : 'pipe',
+      options.inheritOutput ? 'inherit' : 'pipe',
+      options.inheritOutput ? 'inherit' : 'pipe',
+      ...(options.ipc ? (['ipc'] as const) : []),
+    ],
+    env: options.env ?? process.env,
+    cwd: options.cwd,
   });
 }
 
