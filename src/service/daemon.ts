@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import type { RunOutcome } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { closeInterruptedRuns, lastSuccess, loadFailureState, saveFailureState, saveNextCheck, saveSlot } from './daemon-state.js';
-import { afterCycle, NO_FAILURES, planNextCheck, type DueReason, type FailureState, type NextCheck, type RetryPolicy } from './plan.js';
+import { afterCycle, lockedRetry, NO_FAILURES, planNextCheck, type DueReason, type FailureState, type NextCheck, type RetryPolicy } from './plan.js';
 import type { CheckSchedule } from './schedule.js';
 import { silentNotifier, type ServiceNotifier } from './sd-notify.js';
 import { ABORT_WAIT_MS } from './stop-budget.js';
@@ -234,10 +234,16 @@ export class Daemon {
     const ms = performance.now() - started;
     this.deps.onCycle?.(result, ms);
     if (this.abort.signal.aborted) return; // cut short by a stop: no backoff for that
-    this.failure = afterCycle(this.failure, result?.outcome ?? null, clock.now(), this.settings.retry);
-    store.guard((s) => saveFailureState(s, this.failure));
-    this.startupPending = false;
-    this.replan();
+    if (result?.outcome === 'locked') {
+      // Nothing ran and nothing failed: the store keeps the failure state it had; the owed check is retried from memory.
+      this.next = lockedRetry(clock.now(), this.settings.retry);
+      store.guard((s) => saveNextCheck(s, this.next!));
+    } else {
+      this.failure = afterCycle(this.failure, result?.outcome ?? null, clock.now(), this.settings.retry);
+      store.guard((s) => saveFailureState(s, this.failure));
+      this.startupPending = false;
+      this.replan();
+    }
     this.nextAlertsAt = clock.now().getTime();
     const level = this.failure.failures > 0 ? 'warn' : 'info';
     log[level](
