@@ -17,6 +17,7 @@ import { Store } from '../src/store/store.js';
 import { agentVersion } from '../src/version.js';
 import { rememberConfig } from './remembered-config.js';
 import type { Runtime } from './runtime.js';
+import { timerDelay } from '../src/core/timer-delay.js';
 
 /* The composition root: turns a validated config into the cycle's dependencies. */
 
@@ -86,7 +87,7 @@ export function localCycle(config: AgentConfig, configPath: string, store: Store
     log,
     host: 'local',
     clockSynchronized: systemClockSynchronized,
-    sleep: (ms, signal) => delay(ms, undefined, { signal }),
+    sleep: (ms, signal) => delay(timerDelay(ms), undefined, { signal }),
   };
   return { deps, settings: cycleSettings(config), fwconsoleCalls, close: () => shell.close() };
 }

@@ -8,6 +8,7 @@ import { afterCycle, lockedRetry, NO_FAILURES, planNextCheck, type DueReason, ty
 import type { CheckSchedule } from './schedule.js';
 import { silentNotifier, type ServiceNotifier } from './sd-notify.js';
 import { ABORT_WAIT_MS } from './stop-budget.js';
+import { timerDelay } from '../core/timer-delay.js';
 
 export type CycleTrigger = 'schedule' | 'startup';
 
@@ -206,7 +207,7 @@ export class Daemon {
     }
     // While a job runs, its end wakes the loop; the timer only notices slots it overlaps.
     const wait = Math.min(MAX_SLEEP_MS, Math.max(this.busy ? 1000 : 0, Math.min(...dues) - now));
-    this.timer = setTimeout(() => this.tick(), wait);
+    this.timer = setTimeout(() => this.tick(), timerDelay(wait));
   }
 
   private startJob(kind: JobKind, job: () => Promise<void>): void {
@@ -273,7 +274,7 @@ function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> 
   return Promise.race([
     promise.then(() => true),
     new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
+      timer = setTimeout(() => resolve(false), timerDelay(ms));
     }),
   ]).finally(() => clearTimeout(timer));
 }
