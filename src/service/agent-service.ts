@@ -115,6 +115,7 @@ export class AgentService {
       alertsEveryMs: HOUR,
       housekeepingEveryMs: 24 * HOUR,
       stopGraceMs: STOP_GRACE_MS,
+      maxSkewMs: config.clock.maxSkew,
     };
   }
 

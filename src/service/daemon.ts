@@ -8,6 +8,7 @@ import { afterCycle, lockedRetry, NO_FAILURES, planNextCheck, type DueReason, ty
 import type { CheckSchedule } from './schedule.js';
 import { silentNotifier, type ServiceNotifier } from './sd-notify.js';
 import { ABORT_WAIT_MS } from './stop-budget.js';
+import { trustedUntil } from '../core/future-time.js';
 import { timerDelay } from '../core/timer-delay.js';
 
 export type CycleTrigger = 'schedule' | 'startup';
@@ -40,6 +41,8 @@ export interface DaemonSettings {
   readonly housekeepingEveryMs: number;
   /** On stop, how long a running job may take before it is aborted (see stop-budget.ts). */
   readonly stopGraceMs: number;
+  /** `clock.maxSkew`: a clock that went back further, or stored times further ahead, mean it was wrong. */
+  readonly maxSkewMs: number;
 }
 
 export interface DaemonDeps extends DaemonJobs {
@@ -67,6 +70,8 @@ export class Daemon {
   private startupPending = true;
   private nextAlertsAt = 0;
   private nextHousekeepingAt = 0;
+  /** The clock at the last wake-up: a clock that went back since leaves every planned instant years away. */
+  private lastWake = 0;
   private busy: { kind: JobKind; done: Promise<void> } | null = null;
   private timer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
@@ -157,12 +162,15 @@ export class Daemon {
 
   private replan(): void {
     const { store, clock, log } = this.deps;
+    const now = clock.now();
+    const skew = this.settings.maxSkewMs;
     const next = planNextCheck({
       schedule: this.settings.schedule,
       failure: this.failure,
-      lastSuccess: store.guard(lastSuccess),
-      now: clock.now(),
+      lastSuccess: store.guard((s) => lastSuccess(s, trustedUntil(now, skew))),
+      now,
       startup: this.startupPending,
+      maxBackoffMs: this.settings.retry.maxMs + skew,
     });
     this.next = next;
     store.guard((s) => saveNextCheck(s, next));
@@ -182,6 +190,8 @@ export class Daemon {
 
   private dispatch(): void {
     const now = this.deps.clock.now().getTime();
+    if (now < this.lastWake - this.settings.maxSkewMs) this.clockWentBack(now);
+    this.lastWake = now;
     if (this.next === null) this.replan();
     const next = this.next!;
     if (this.busy) {
@@ -194,6 +204,18 @@ export class Daemon {
     if (now >= next.at.getTime()) this.startJob('check', () => this.runCycle(next.reason));
     else if (this.deps.housekeeping && now >= this.nextHousekeepingAt) this.startJob('housekeeping', () => this.runHousekeeping());
     else if (this.deps.alerts && now >= this.nextAlertsAt) this.startJob('alerts', () => this.runAlerts());
+  }
+
+  /**
+   * The clock went back (it had run ahead): the next check, alert run and
+   * housekeeping were planned by the wrong clock and would wait until it
+   * catches up again. Plan them afresh by the clock as it is now.
+   */
+  private clockWentBack(now: number): void {
+    this.deps.log.warn({ from: new Date(this.lastWake).toISOString(), to: new Date(now).toISOString() }, 'the clock went back; planning the next check, alerts and housekeeping again');
+    this.nextAlertsAt = now;
+    this.nextHousekeepingAt = now;
+    if (this.busy?.kind !== 'check') this.replan();
   }
 
   private arm(): void {

@@ -66,10 +66,19 @@ export interface PlanInput {
   readonly now: Date;
   /** The daemon is starting: a check that was missed while it was down runs now. */
   readonly startup: boolean;
+  /**
+   * No real backoff ends later than now + this (retryMax + clock.maxSkew): a
+   * later one was written while the clock ran ahead, and would stop the checks
+   * until then. Such a backoff is ignored and the owed check runs now.
+   */
+  readonly maxBackoffMs?: number;
 }
 
 export function planNextCheck(input: PlanInput): NextCheck {
   const { schedule, failure, now } = input;
+  if (failure.backoffUntil !== null && input.maxBackoffMs !== undefined && failure.backoffUntil.getTime() > now.getTime() + input.maxBackoffMs) {
+    return { at: now, reason: failure.failures > 0 ? 'retry' : 'schedule' };
+  }
   if (failure.backoffUntil !== null && (failure.failures > 0 || failure.backoffUntil.getTime() > now.getTime())) {
     // Retrying: sooner than the daily slot, but never before the backoff ends, restart or not.
     return { at: failure.backoffUntil, reason: 'retry' };
