@@ -129,6 +129,7 @@ export class AgentService {
       version: this.deps.version,
       startedAt: this.startedAt,
       staleAfterMs: () => staleAfterMs(this.daemon?.schedule ?? this.settings(this.loaded.config).schedule, this.loaded.config.metrics.staleAfter),
+      maxSkewMs: () => this.loaded.config.clock.maxSkew,
     });
     const server = new MetricsServer(address, this.metrics, this.deps.log);
     await server.start();
