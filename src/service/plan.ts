@@ -76,12 +76,12 @@ export interface PlanInput {
 
 export function planNextCheck(input: PlanInput): NextCheck {
   const { schedule, failure, now } = input;
-  if (failure.backoffUntil !== null && input.maxBackoffMs !== undefined && failure.backoffUntil.getTime() > now.getTime() + input.maxBackoffMs) {
-    return { at: now, reason: failure.failures > 0 ? 'retry' : 'schedule' };
-  }
-  if (failure.backoffUntil !== null && (failure.failures > 0 || failure.backoffUntil.getTime() > now.getTime())) {
+  const fromTheFuture = failure.backoffUntil !== null && input.maxBackoffMs !== undefined && failure.backoffUntil.getTime() > now.getTime() + input.maxBackoffMs;
+  // A backoff written while the clock ran ahead ends now: an owed retry runs at once.
+  const backoffUntil = fromTheFuture ? now : failure.backoffUntil;
+  if (backoffUntil !== null && (failure.failures > 0 || backoffUntil.getTime() > now.getTime())) {
     // Retrying: sooner than the daily slot, but never before the backoff ends, restart or not.
-    return { at: failure.backoffUntil, reason: 'retry' };
+    return { at: backoffUntil, reason: 'retry' };
   }
   if (input.startup && (input.lastSuccess === null || now.getTime() - input.lastSuccess.getTime() > schedule.periodMs)) {
     return { at: now, reason: 'startup' };
