@@ -63,22 +63,23 @@ export function readBoundedFile(path: string, maxBytes: number, inspect?: (stat:
     const stat = fstatSync(fd);
     refuseSpecial(path, stat, maxBytes);
     inspect?.(stat);
-    // One byte more than allowed tells a file that grew since fstat from one that fits.
-    const buffer = Buffer.alloc(Math.min(maxBytes, stat.size) + 1);
+    // Read to the end, but never more than one byte past the limit: a file that grew since fstat is caught too.
+    const chunks: Buffer[] = [];
     let length = 0;
-    for (;;) {
-      if (length === buffer.length) break;
+    while (length <= maxBytes) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - length));
       let n: number;
       try {
-        n = readSync(fd, buffer, length, buffer.length - length, null);
+        n = readSync(fd, chunk, 0, chunk.length, null);
       } catch (err) {
         throw openFailure(path, err);
       }
       if (n === 0) break;
+      chunks.push(chunk.subarray(0, n));
       length += n;
     }
-    if (length > maxBytes) throw tooLarge(path, length, maxBytes);
-    return buffer.subarray(0, length);
+    if (length > maxBytes) throw tooLarge(path, length, maxBytes, true);
+    return Buffer.concat(chunks, length);
   } finally {
     closeSync(fd);
   }
@@ -104,7 +105,7 @@ export function readBoundedFd(fd: number, maxBytes: number, what: string): strin
     }
     if (n === 0) break;
     length += n;
-    if (length > maxBytes) throw tooLarge(what, length, maxBytes, 'more than');
+    if (length > maxBytes) throw tooLarge(what, length, maxBytes, true);
     chunks.push(Buffer.from(chunk.subarray(0, n)));
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -121,8 +122,10 @@ function refuseSpecial(path: string, stat: Stats, maxBytes: number): void {
   if (stat.size > maxBytes) throw tooLarge(path, stat.size, maxBytes);
 }
 
-function tooLarge(path: string, size: number, maxBytes: number, qualifier = ''): FileReadError {
-  return new FileReadError(path, 'too-large', `is ${qualifier ? `${qualifier} ` : ''}${formatBytes(size)}; at most ${formatBytes(maxBytes)} is read from it`);
+/** `grew`: the size is only known to be beyond the limit (a pipe, or a file that grew while read). */
+function tooLarge(path: string, size: number, maxBytes: number, grew = false): FileReadError {
+  const problem = grew ? `is larger than ${formatBytes(maxBytes)}, the most read from it` : `is ${formatBytes(size)}; at most ${formatBytes(maxBytes)} is read from it`;
+  return new FileReadError(path, 'too-large', problem);
 }
 
 function typeName(stat: Stats): string {

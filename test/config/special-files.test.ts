@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,7 +6,7 @@ import { readConfigText } from '../../src/config/config-file.js';
 import { readSecret, type SecretSource } from '../../src/config/secrets.js';
 import { ConfigError } from '../../src/errors.js';
 import { loadInventory } from '../../src/fleet/inventory.js';
-import { runCli } from '../helpers/cli.js';
+import { BIN, runCli } from '../helpers/cli.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
@@ -122,6 +122,13 @@ describe('files the agent is pointed at (secrets, configuration, inventory, CA b
 
     expect(result.code).toBe(78);
     expect(result.stderr).toContain('the file is 34 MiB; at most 1 MiB is read from it');
+  });
+
+  it('a configuration on stdin (how the daemon hands it to its checks) is bounded too', () => {
+    const result = spawnSync(process.execPath, [BIN, 'config', 'check', '--config-stdin', '--config', '/etc/x.json'], { input: `{"x": "${'y'.repeat(2 * 1024 * 1024)}"}` });
+
+    expect(result.status).toBe(78);
+    expect(result.stderr.toString()).toContain('the configuration on stdin is larger than 1 MiB, the most read from it');
   });
 
   it('a CA bundle that is a device is refused by `check` (78)', async () => {
