@@ -7,7 +7,7 @@ const major = Number(process.versions.node.split('.')[0]);
 if (major < 20) {
   process.stderr.write(
     `pbx-activation-agent needs Node.js 20 or newer; this is ${process.version} (${process.execPath}).\n` +
-      'On FreePBX 17 the system Node is 18 and must stay: install.sh sets up a private runtime (see README, "Runtime").\n',
+      'On FreePBX 17 the system Node is 18 and must stay: install the Debian package, which brings its own Node 24 (see README, "Runtime").\n',
   );
   process.exit(1);
 }

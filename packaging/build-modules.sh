@@ -17,9 +17,11 @@ export PATH=$RUNTIME/bin:$PATH
 # better-sqlite3's prebuild-install would download a prebuilt binary from outside the npm registry: this
 # file (read by prebuild-install from the package's directory upwards) makes it build from source instead.
 printf 'buildFromSource=true\n' > .prebuild-installrc
-# Paths of this build directory would end up in the binaries (assert messages): map them away.
-export CFLAGS="-ffile-prefix-map=$RUNTIME=/runtime -ffile-prefix-map=$APP=/app"
+# Paths of this build directory would end up in the binaries (assert messages): mapped away. Hardened as
+# Debian builds its own packages (fortified functions, read-only relocations bound at load).
+export CFLAGS="-ffile-prefix-map=$RUNTIME=/runtime -ffile-prefix-map=$APP=/app -D_FORTIFY_SOURCE=2"
 export CXXFLAGS=$CFLAGS
+export LDFLAGS="-Wl,-z,relro -Wl,-z,now"
 say "npm ci --omit=dev (offline) on Node $(node --version)"
 npm ci --omit=dev --ignore-scripts --offline --no-audit --no-fund --loglevel=error >/dev/null ||
   die "npm ci --omit=dev --offline failed: run 'npm ci' in the checkout first (it fills npm's cache)"
@@ -57,4 +59,10 @@ find node_modules -name binding.gyp -print0 | sort -z | while IFS= read -r -d ''
 done
 rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src node_modules/better-sqlite3/build/Release/test_extension.node \
   node_modules/cpu-features/deps node_modules/cpu-features/src node_modules/cpu-features/buildcheck.gypi \
-  node_modules/ssh2/lib/protocol/crypto/src node_modules/.bin node_modules/.package-lock.json
+  node_modules/ssh2/lib/protocol/crypto/src node_modules/.bin node_modules/.package-lock.json node_modules/nan/tools
+# Neither are the packages' development files (lint and git settings, hooks), pino's test suite and its
+# documentation site (which loads scripts from CDNs).
+find node_modules -mindepth 2 -name '.*' -prune -exec rm -rf {} +
+rm -rf node_modules/pino/test node_modules/pino/index.html
+# Debug symbols out (as Debian strips its packages); the dynamic symbols the runtime needs stay.
+find node_modules -name '*.node' -type f -exec strip --strip-unneeded {} +

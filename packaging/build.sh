@@ -41,8 +41,8 @@ die() { printf '%s\n' "package: error: $*" >&2; exit 1; }
 # shellcheck source=packaging/runtime.env
 . "$REPO/packaging/runtime.env"
 
-for tool in dpkg-deb dpkg-shlibdeps g++ make python3 npm node gzip tar openssl; do
-  command -v "$tool" >/dev/null || die "$tool is not installed (apt-get install dpkg-dev g++ make python3 openssl; npm and node for the build)"
+for tool in dpkg-deb dpkg-shlibdeps g++ make python3 npm node gzip tar openssl strip; do
+  command -v "$tool" >/dev/null || die "$tool is not installed (apt-get install dpkg-dev g++ make python3 openssl binutils; npm and node for the build)"
 done
 [ -x "$REPO/node_modules/.bin/tsc" ] || die "$REPO is not set up: run 'npm ci' there first"
 
@@ -118,8 +118,6 @@ else
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -cf "$modules_cache.new" -C "$APP" node_modules
   mv "$modules_cache.new" "$modules_cache"
 fi
-got=$(cd "$APP" && "$RUNTIME/bin/node" bin/pbx-activation-agent.js --version)
-[ "$got" = "$VERSION" ] || die "the packaged agent says it is version '$got', not $VERSION"
 
 # --- the file tree (the .deb's data, the tarball's tree/) --------------------------------------------------
 TREE=$BUILD/tree
@@ -132,6 +130,9 @@ mkdir -p "$TREE/$PREFIX/runtime/bin"
 cp -R "$APP" "$TREE/$PREFIX/app"
 rm -f "$TREE/$PREFIX/app/package-lock.json"
 put 0755 "$RUNTIME/bin/node" "$PREFIX/runtime/bin/node"
+# The official binary carries 18 MB of debug information; its dynamic symbols (what native modules link
+# against) stay.
+strip --strip-unneeded "$TREE/$PREFIX/runtime/bin/node"
 put 0644 "$RUNTIME/LICENSE" "$PREFIX/runtime/LICENSE"
 put 0755 "$REPO/systemd/apply.sh" "$PREFIX/libexec/apply.sh"
 put 0755 "$REPO/systemd/setup-host.sh" "$PREFIX/libexec/setup-host.sh"
@@ -159,8 +160,16 @@ chmod 0644 "$TREE/$DOC/changelog.gz" "$TREE/usr/share/man/man1/$NAME.1.gz" "$TRE
 # Owners come from dpkg-deb --root-owner-group and tar --owner; modes are normalised (no group or other
 # write, whatever the umask), then the two that are narrower on purpose: the configuration directory and file.
 chmod -R u+rwX,go+rX,go-w "$TREE"
+# Nothing in app/ is executed directly (the wrapper runs node on it; native modules are loaded, not run).
+find "$TREE/$PREFIX/app" -type f -exec chmod 0644 {} +
 chmod 0750 "$TREE/etc/$NAME"
 chmod 0640 "$TREE/etc/$NAME/config.json"
+
+# What is shipped runs: the stripped runtime starts the agent and loads the native modules.
+got=$("$TREE/$PREFIX/runtime/bin/node" "$TREE/$PREFIX/app/bin/pbx-activation-agent.js" --version)
+[ "$got" = "$VERSION" ] || die "the packaged agent says it is version '$got', not $VERSION"
+(cd "$TREE/$PREFIX/app" && "$TREE/$PREFIX/runtime/bin/node" -e 'new (require("better-sqlite3"))(":memory:"); require("ssh2"); require("cpu-features")()') ||
+  die "the packaged runtime cannot load the packaged native modules"
 
 # --- the .deb -------------------------------------------------------------------------------------------
 PKG=$BUILD/deb

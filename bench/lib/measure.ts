@@ -7,6 +7,21 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = `${ROOT}bin/pbx-activation-agent.js`;
 
+/**
+ * How the agent is started: from this checkout on the Node running the benchmark, or as packaged (the
+ * release's wrapper on its own runtime, bench/packaged.ts). `node` is that runtime's binary, for the
+ * `node -e 0` and idle bare process the agent is compared with.
+ */
+export interface AgentRuntime {
+  /** Put before each measure's name; empty for the checkout. */
+  readonly tag: string;
+  readonly node: string;
+  readonly command: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export const CHECKOUT: AgentRuntime = { tag: '', node: process.execPath, command: [process.execPath, BIN], env: process.env };
+
 /** One line of the final table. `met` null: a figure shown for reference, without a target. */
 export interface Row {
   readonly measure: string;
@@ -59,10 +74,16 @@ export function timeProcess(command: string, args: readonly string[], env: NodeJ
 }
 
 /** Runs the agent's CLI and fails loudly when it does not exit 0: a benchmark of an error path measures nothing. */
-export async function agent(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<Timed> {
-  const run = await timeProcess(process.execPath, [BIN, ...args], env);
+export async function agent(args: readonly string[], env?: NodeJS.ProcessEnv, runtime: AgentRuntime = CHECKOUT): Promise<Timed> {
+  const run = await runAgent(runtime, args, env);
   if (run.code !== 0) throw new Error(`pbx-activation-agent ${args.join(' ')} exited ${run.code}:\n${run.stderr.slice(-2000)}`);
   return run;
+}
+
+/** Times one run of the agent as `runtime` starts it. */
+export function runAgent(runtime: AgentRuntime, args: readonly string[], env: NodeJS.ProcessEnv = runtime.env): Promise<Timed> {
+  const [command, ...prefix] = runtime.command;
+  return timeProcess(command!, [...prefix, ...args], env);
 }
 
 /* /proc readers (Linux): resident memory and CPU time of a process and its descendants. */
