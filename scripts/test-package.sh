@@ -38,7 +38,8 @@ DEBIAN_PACKAGES=nodejs,systemd,polkitd
 STARTED=$SECONDS
 
 fail() { echo "FAIL: $*" >&2; exit 1; }
-ok() { echo "ok: $*"; }
+PASSED=0
+ok() { echo "ok: $*"; PASSED=$((PASSED + 1)); }
 step() { echo "--- $* ($((SECONDS - STARTED)) s)"; }
 [ "$(id -u)" = 0 ] || fail "run as root (debootstrap, chroot and mount need it)"
 for tool in debootstrap chroot dpkg-deb lintian systemd-analyze mount git; do
@@ -269,3 +270,4 @@ ok "install.sh again changes nothing; uninstall.sh --purge leaves nothing but th
 rm -rf "$ROOT" "$WORK/unpacked"
 
 echo "all package checks passed in $((SECONDS - STARTED)) s ($WORK)"
+echo "package: $PASSED passed, 0 failed"
