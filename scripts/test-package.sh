@@ -16,7 +16,7 @@
 #   4. the tarball's install.sh --root into another copy of that system gives the same files as dpkg -i,
 #      and its uninstall.sh --purge leaves nothing behind.
 #
-#   scripts/test-package.sh [WORKDIR]
+#   scripts/test-package.sh [WORKDIR]    (a WORKDIR named here is kept, for a look at the logs)
 #
 # Cached between runs on the same machine, under $PBX_AGENT_CI_CACHE (/var/cache/pbx-activation-agent-ci):
 # the Debian root (keyed by its suite and packages), the runtime tarball and the built native modules
@@ -24,6 +24,7 @@
 # scripts). The Debian mirror is the one this host's apt uses (or $MIRROR).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
+KEEP_WORK=${1:+yes}
 WORK=${1:-$(mktemp -d /tmp/pbx-agent-package-test.XXXXXX)}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
@@ -277,5 +278,7 @@ left=$(diff <(printf '%s\n' "$pristine") <(snapshot "$ROOT") | grep '^[<>]' | gr
 ok "install.sh again changes nothing; uninstall.sh --purge leaves nothing but the user"
 rm -rf "$ROOT" "$WORK/unpacked"
 
-echo "all package checks passed in $((SECONDS - STARTED)) s ($WORK)"
+echo "all package checks passed in $((SECONDS - STARTED)) s"
+# A work directory of its own (not named on the command line) goes: the roots and builds take a gigabyte.
+if [ -z "$KEEP_WORK" ]; then rm -rf "$WORK"; fi
 echo "package: $PASSED passed, 0 failed"
