@@ -1,12 +1,14 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rememberConfig } from '../agent/remembered-config.js';
-import { loadConfig } from '../src/config/load.js';
 import { addDays } from '../src/core/expiry.js';
 import { DEFAULT_DEPLOYMENT_ID } from '../src/sandbox/scenario.js';
+<<<<<<< HEAD
 import { Store } from '../src/store/store.js';
 import { bigStore, SHAPE } from './lib/big-store.js';
 import { agent, CHECKOUT, formatMs, median, progress, runAgent, type AgentRuntime, type Row, type Timed } from './lib/measure.js';
+=======
+import { bigStoreConfig, SHAPE } from './lib/big-store.js';
+import { agent, BIN, formatMs, median, progress, timeProcess, type Row, type Timed } from './lib/measure.js';
+>>>>>>> main
 
 const TARGET_MS = 100;
 
@@ -15,6 +17,7 @@ const TARGET_MS = 100;
  * deployments, 50 items each), each a cold CLI run (a new process, as a person
  * or a script runs them), output read through a pipe. Medians of `runs`.
  */
+<<<<<<< HEAD
 export async function benchBigStore(dir: string, runs: number, runtime: AgentRuntime = CHECKOUT): Promise<Row[]> {
   const file = bigStore(progress);
   mkdirSync(dir, { recursive: true });
@@ -30,6 +33,10 @@ export async function benchBigStore(dir: string, runs: number, runtime: AgentRun
   } finally {
     store.close();
   }
+=======
+export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
+  const { config, counts } = bigStoreConfig(dir);
+>>>>>>> main
   progress(`store: ${SHAPE.deployments} deployments x ${SHAPE.items} items, ${counts.changes} expiry changes, ${counts.runs} runs`);
   // The same commands on a store of one deployment checked once: what start-up alone costs.
   const small = join(dir, 'small');
@@ -68,8 +75,13 @@ export async function benchBigStore(dir: string, runs: number, runtime: AgentRun
   return rows;
 }
 
+<<<<<<< HEAD
 async function cli(runtime: AgentRuntime, args: readonly string[]): Promise<Timed> {
   const run = await runAgent(runtime, args);
+=======
+export async function cli(args: readonly string[]): Promise<Timed> {
+  const run = await timeProcess(process.execPath, [BIN, ...args]);
+>>>>>>> main
   if (run.code !== 0) throw new Error(`${args.join(' ')} exited ${run.code}: ${run.stderr.slice(-2000)}`);
   return run;
 }
