@@ -1,14 +1,8 @@
 import { join } from 'node:path';
 import { addDays } from '../src/core/expiry.js';
 import { DEFAULT_DEPLOYMENT_ID } from '../src/sandbox/scenario.js';
-<<<<<<< HEAD
-import { Store } from '../src/store/store.js';
-import { bigStore, SHAPE } from './lib/big-store.js';
-import { agent, CHECKOUT, formatMs, median, progress, runAgent, type AgentRuntime, type Row, type Timed } from './lib/measure.js';
-=======
 import { bigStoreConfig, SHAPE } from './lib/big-store.js';
-import { agent, BIN, formatMs, median, progress, timeProcess, type Row, type Timed } from './lib/measure.js';
->>>>>>> main
+import { agent, CHECKOUT, formatMs, median, progress, runAgent, type AgentRuntime, type Row, type Timed } from './lib/measure.js';
 
 const TARGET_MS = 100;
 
@@ -17,26 +11,8 @@ const TARGET_MS = 100;
  * deployments, 50 items each), each a cold CLI run (a new process, as a person
  * or a script runs them), output read through a pipe. Medians of `runs`.
  */
-<<<<<<< HEAD
 export async function benchBigStore(dir: string, runs: number, runtime: AgentRuntime = CHECKOUT): Promise<Row[]> {
-  const file = bigStore(progress);
-  mkdirSync(dir, { recursive: true });
-  const config = join(dir, 'agent.json');
-  writeFileSync(config, JSON.stringify({ store: { path: file } }));
-  // As after any check: the store holds this config's validation, so reads need no validator.
-  const store = Store.open(file);
-  let counts: { changes: number; runs: number; deployment: string; module: string };
-  try {
-    rememberConfig(store, loadConfig(config));
-    const deployment = store.expiries.deployments()[SHAPE.deployments >> 1]!.id;
-    counts = { ...(JSON.parse(store.getMeta('bench_counts') ?? '{}') as { changes: number; runs: number }), deployment, module: 'zulu' };
-  } finally {
-    store.close();
-  }
-=======
-export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
   const { config, counts } = bigStoreConfig(dir);
->>>>>>> main
   progress(`store: ${SHAPE.deployments} deployments x ${SHAPE.items} items, ${counts.changes} expiry changes, ${counts.runs} runs`);
   // The same commands on a store of one deployment checked once: what start-up alone costs.
   const small = join(dir, 'small');
@@ -57,8 +33,8 @@ export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
     const baseline: number[] = [];
     let lines = 0;
     for (let i = -1; i < runs; i++) {
-      const run = await cli(runtime, [...args, '--config', config]);
-      const base = await cli(runtime, [...smallArgs, '--config', join(small, 'agent.json')]);
+      const run = await cli([...args, '--config', config], runtime);
+      const base = await cli([...smallArgs, '--config', join(small, 'agent.json')], runtime);
       lines = run.stdout.split('\n').length;
       if (i < 0) continue;
       times.push(run.ms);
@@ -75,13 +51,8 @@ export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
   return rows;
 }
 
-<<<<<<< HEAD
-async function cli(runtime: AgentRuntime, args: readonly string[]): Promise<Timed> {
+export async function cli(args: readonly string[], runtime: AgentRuntime = CHECKOUT): Promise<Timed> {
   const run = await runAgent(runtime, args);
-=======
-export async function cli(args: readonly string[]): Promise<Timed> {
-  const run = await timeProcess(process.execPath, [BIN, ...args]);
->>>>>>> main
   if (run.code !== 0) throw new Error(`${args.join(' ')} exited ${run.code}: ${run.stderr.slice(-2000)}`);
   return run;
 }

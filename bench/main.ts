@@ -12,27 +12,15 @@ import { benchStartUp } from './start-up.js';
 import { benchViews } from './views.js';
 
 /**
-<<<<<<< HEAD
- * `npm run bench [-- --only startup,cycle,store,daemon,packaged] [--runs N] [--idle SECONDS] [--keep]`
- *
- * Runs the speed and memory benchmarks of issue 7 one after the other (never
- * in parallel: they would measure each other), then start-up, the 10-year
- * store and the daemon again on the packaged agent (its own Node 24, issue 13),
- * and prints one table. Exits 0
- * even when a target is missed: the table says MISSED and docs/benchmarks.md
- * explains. The fleet benchmark needs sshd and runs apart: `npm run bench:fleet`.
- */
-const BENCHMARKS = ['startup', 'cycle', 'store', 'daemon', 'packaged'] as const;
-=======
- * `npm run bench [-- --only startup,cycle,store,views,daemon] [--runs N] [--idle SECONDS] [--keep]`
+ * `npm run bench [-- --only startup,cycle,store,views,daemon,packaged] [--runs N] [--idle SECONDS] [--keep]`
  *
  * Runs the speed and memory benchmarks (issue 7; the views of issue 12) one after the other (never
- * in parallel: they would measure each other) and prints one table. Exits 0
+ * in parallel: they would measure each other), then start-up, the 10-year store and the daemon again
+ * on the packaged agent (its own Node 24, issue 13), and prints one table. Exits 0
  * even when a target is missed: the table says MISSED and docs/benchmarks.md
  * explains. The fleet benchmark needs sshd and runs apart: `npm run bench:fleet`.
  */
-const BENCHMARKS = ['startup', 'cycle', 'store', 'views', 'daemon'] as const;
->>>>>>> main
+const BENCHMARKS = ['startup', 'cycle', 'store', 'views', 'daemon', 'packaged'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({

@@ -101,12 +101,12 @@ if [ ! -e "$SRC/node_modules" ]; then ln -s "$REPO/node_modules" "$SRC/node_modu
 "$REPO/node_modules/.bin/tsc" -p "$SRC/tsconfig.build.json" --outDir "$APP/dist" || die "TypeScript did not compile $SRC"
 
 # Production packages, native parts built for the runtime's ABI against its headers, offline (npm ci has
-# filled npm's cache). The key is the lockfile without its own version, the runtime and this recipe.
+# filled npm's cache). The key is the lockfile's production packages, the runtime and this recipe.
 modules_key=$(node -e '
   const lock = require(process.argv[1]);
-  delete lock.version; delete lock.packages[""].version;
+  const production = Object.entries(lock.packages).filter(([path, entry]) => path !== "" && !entry.dev);
   const recipe = require("node:fs").readFileSync(process.argv[2]);
-  const hash = require("node:crypto").createHash("sha256").update(JSON.stringify(lock)).update(process.argv[3]).update(recipe);
+  const hash = require("node:crypto").createHash("sha256").update(JSON.stringify(production)).update(process.argv[3]).update(recipe);
   console.log(hash.digest("hex").slice(0, 16));
 ' "$APP/package-lock.json" "$REPO/packaging/build-modules.sh" "$NODE_RUNTIME_VERSION")
 modules_cache=$CACHE/modules-$modules_key.tar

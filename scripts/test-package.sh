@@ -31,7 +31,7 @@ WORK=$(cd "$WORK" && pwd)
 CACHE=${PBX_AGENT_CI_CACHE:-/var/cache/pbx-activation-agent-ci}
 NAME=pbx-activation-agent
 # The newest commit whose store has one migration fewer than the next (migration 5, `history --module`'s
-# index): the previous version of the upgrade test. Its package-lock.json is this checkout's.
+# index): the previous version of the upgrade test. Its production packages are this checkout's.
 PREVIOUS_COMMIT=6ab6ea5^
 SUITE=bookworm
 # nodejs first, as on FreePBX 17; the package's dependencies: systemd, polkitd (which needs dbus and logind),
