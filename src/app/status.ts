@@ -45,6 +45,8 @@ export interface DeploymentStatus {
   /** Items the portal shows with a later date than the PBX (from the last check). */
   readonly pendingRenewals: ReadonlyArray<{ item: string; pbx: string | null; portal: string }>;
   readonly items: StatusItem[];
+  /** Set by withClockWarnings when times shown here were recorded in the future (the clock ran ahead). */
+  readonly clockWarning?: string | null;
 }
 
 export interface StatusReport {

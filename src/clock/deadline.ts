@@ -1,10 +1,5 @@
 import { formatDuration } from '../core/duration.js';
-
-/**
- * The longest delay a Node timer holds (about 24.8 days); a longer one fires
- * after 1 ms. A bound this long is as good as none, and never a busy loop.
- */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+import { timerDelay } from '../core/timer-delay.js';
 
 /** An abort signal that fires when its parent does or when its time is up, whichever comes first. */
 export interface Deadline {
@@ -28,7 +23,7 @@ export function deadline(ms: number, parent?: AbortSignal): Deadline {
   const timer = setTimeout(() => {
     expired = true;
     controller.abort(new DeadlineExpired(ms));
-  }, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
+  }, timerDelay(ms));
   if (parent?.aborted) onParentAbort();
   else parent?.addEventListener('abort', onParentAbort, { once: true });
   return {

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { setTimeout as delay } from 'node:timers/promises';
+import { timerDelay } from '../core/timer-delay.js';
 import type { AxiosInstance, AxiosResponse, AxiosStatic } from 'axios';
 import type { z } from 'zod';
 import { deadline, rejectOnAbort, whyStopped } from '../clock/deadline.js';
@@ -65,7 +66,7 @@ export class PortalClient implements Portal {
     private readonly options: PortalClientOptions,
     private readonly cache: PortalCache,
     private readonly log: Logger,
-    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = (ms, signal) => delay(ms, undefined, { signal }),
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = (ms, signal) => delay(timerDelay(ms), undefined, { signal }),
     private readonly random: () => number = Math.random,
   ) {}
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { MAX_TIMER_MS } from '../clock/deadline.js';
+import { timerDelay } from '../core/timer-delay.js';
 import { outputIdentities, pipeHolders } from './pipe-holders.js';
 
 /**
@@ -154,7 +154,7 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
       setTimeout(() => {
         timedOut = true;
         stop();
-      }, Math.min(options.timeoutMs, MAX_TIMER_MS)),
+      }, timerDelay(options.timeoutMs)),
     );
     const onAbort = () => {
       aborted = true;

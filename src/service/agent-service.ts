@@ -115,6 +115,7 @@ export class AgentService {
       alertsEveryMs: HOUR,
       housekeepingEveryMs: 24 * HOUR,
       stopGraceMs: STOP_GRACE_MS,
+      maxSkewMs: config.clock.maxSkew,
     };
   }
 
@@ -128,6 +129,7 @@ export class AgentService {
       version: this.deps.version,
       startedAt: this.startedAt,
       staleAfterMs: () => staleAfterMs(this.daemon?.schedule ?? this.settings(this.loaded.config).schedule, this.loaded.config.metrics.staleAfter),
+      maxSkewMs: () => this.loaded.config.clock.maxSkew,
     });
     const pages = viewPages(this.deps.store, this.deps.clock, () => this.loaded.config);
     const server = new MetricsServer(address, this.metrics, this.deps.log, pages);
