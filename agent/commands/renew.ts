@@ -25,7 +25,7 @@ export async function renewCommand(options: RenewOptions): Promise<number> {
     throw new ConfigError(loaded.path, ['portal: not configured; renew needs the portal to know what was bought'], 'Add a "portal" section (see README, Configuration), or use `check` to only record expiry dates.');
   }
   const interactive = Boolean(process.stdin.isTTY && process.stderr.isTTY);
-  return withLocalCycle(runtime, { alerts: true }, async ({ cycle, signal }) => {
+  return withLocalCycle(runtime, { alerts: true, waitMs }, async ({ cycle, signal }) => {
     if (waitMs > 0 && cycle.deps.portal) {
       const found = await waitForPurchase(
         { reader: cycle.deps.reader, portal: cycle.deps.portal, clock: cycle.deps.clock, log, sleep: cycle.deps.sleep },
