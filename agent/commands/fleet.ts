@@ -3,6 +3,7 @@ import { makeRawSaver } from '../../src/app/raw-capture.js';
 import { systemClock } from '../../src/core/clock.js';
 import { parseDuration } from '../../src/core/duration.js';
 import { UsageError } from '../../src/errors.js';
+import { renewalSource } from '../../src/renewals/settings.js';
 import { readCredentials } from '../../src/fleet/credentials.js';
 import { loadInventory, selectHosts } from '../../src/fleet/inventory.js';
 import { portalChangeFeed } from '../../src/fleet/change-feed.js';
@@ -30,6 +31,7 @@ export interface FleetCheckOptions extends FleetOptions {
 
 export interface FleetRenewOptions extends FleetOptions {
   readonly wait?: string;
+  readonly module?: string;
 }
 
 interface FleetPlan {
@@ -49,7 +51,7 @@ export async function fleetCheckCommand(options: FleetCheckOptions): Promise<num
   return runFleetCommand(options, {
     names,
     concurrency: options.concurrency,
-    request: { trigger: 'fleet', command: dryRun ? 'fleet check --dry-run' : 'fleet check', dryRun, waitMs: null, ignoreWindow: false },
+    request: { trigger: 'fleet', command: dryRun ? 'fleet check --dry-run' : 'fleet check', dryRun, renew: false, waitMs: null, module: null, ignoreWindow: false },
   });
 }
 
@@ -59,11 +61,12 @@ export async function fleetRenewCommand(host: string, options: FleetRenewOptions
   if (waitMs === null && options.wait !== undefined) {
     throw new UsageError(`--wait ${options.wait} is not a duration`, 'Use e.g. 90s, 10m, 2h.');
   }
+  const module = options.module ?? null;
   return runFleetCommand(options, {
     names: [host],
     concurrency: 1,
     jitterMs: 0,
-    request: { trigger: 'manual', command: 'fleet renew', dryRun: false, waitMs, ignoreWindow: true },
+    request: { trigger: 'manual', command: module ? `fleet renew --module ${module}` : 'fleet renew', dryRun: false, renew: true, waitMs, module, ignoreWindow: true },
   });
 }
 
@@ -74,7 +77,8 @@ async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<
   const hosts = selectHosts(inventory, plan.names);
   const credentials = readCredentials(inventory, hosts);
   const store = Store.open(config.store.path);
-  const portal = portalClient(config, loaded.path, store.portalCache, log);
+  // The portal (and its token) only for the portal source; with the activation probe each host is probed.
+  const portal = renewalSource(config) === 'portal' ? portalClient(config, loaded.path, store.portalCache, log) : null;
   // Built first: a broken alert channel is a configuration error (78) before any host is contacted.
   const alerts = plan.request.dryRun ? null : await startAlerts(loaded, store, log);
   // The feed's cursor stands for the whole fleet: a run over some hosts, or `fleet renew` (which polls
@@ -105,8 +109,8 @@ async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<
           log,
           saveRaw: makeRawSaver(config.store.path, () => systemClock.now()),
           portal,
+          sourceConfig: config,
           settings: cycleSettings(config),
-          pollEveryMs: config.portal?.pollInterval ?? 30_000,
           clockSynchronized: systemClockSynchronized,
         },
         plan.request,

@@ -5,6 +5,7 @@ import { ExpiryRepository } from './expiries.js';
 import { LeaseRepository } from './leases.js';
 import { PortalCacheRepository } from './portal-cache.js';
 import { OutboxRepository } from './outbox.js';
+import { ProbeRepository } from './probes.js';
 import { RunRepository } from './runs.js';
 
 /** The agent's SQLite store: one file, one handle, a repository per concern. */
@@ -15,6 +16,7 @@ export class Store {
   readonly portalCache: PortalCacheRepository;
   readonly alerts: AlertStateRepository;
   readonly outbox: OutboxRepository;
+  readonly probes: ProbeRepository;
 
   private constructor(
     readonly path: string,
@@ -26,6 +28,7 @@ export class Store {
     this.portalCache = new PortalCacheRepository(db);
     this.alerts = new AlertStateRepository(db, this.runs);
     this.outbox = new OutboxRepository(db);
+    this.probes = new ProbeRepository(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

@@ -1,3 +1,4 @@
+import { formatInstant } from '../core/instant.js';
 import type { DeploymentStatus, StatusItem, StatusReport } from '../app/status.js';
 import { renderTable, type Cell } from './table.js';
 
@@ -62,6 +63,4 @@ function moduleCell(i: StatusItem): Cell {
 }
 
 /** `2026-11-26 08:12 UTC`: timestamps are stored in UTC and shown as such. */
-export function when(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
+export const when: (iso: string) => string = formatInstant;
