@@ -8,11 +8,13 @@ import type { Store } from '../src/store/store.js';
  * reuse it when the file is unchanged, instead of loading the validator.
  */
 const KEY = 'validated_config';
+/** Bump when the validated config gains keys the read-only commands use: a kept one without them is validated afresh. */
+const SHAPE = 2;
 
 export function rememberConfig(store: Store, loaded: LoadedConfig): void {
   // Read-only commands never send alerts, and webhook URLs carry tokens: the channels are not kept.
   const config: AgentConfig = { ...loaded.config, alerts: { ...loaded.config.alerts, channels: [] } };
-  const value = JSON.stringify({ digest: loaded.digest, config });
+  const value = JSON.stringify({ digest: loaded.digest, shape: SHAPE, config });
   if (store.getMeta(KEY) !== value) store.guard((s) => s.setMeta(KEY, value));
 }
 
@@ -20,8 +22,8 @@ export function rememberedConfig(store: Store, digest: string): AgentConfig | nu
   const value = store.getMeta(KEY);
   if (value === null) return null;
   try {
-    const kept = JSON.parse(value) as { digest?: unknown; config?: AgentConfig };
-    return kept.digest === digest && kept.config ? kept.config : null;
+    const kept = JSON.parse(value) as { digest?: unknown; shape?: unknown; config?: AgentConfig };
+    return kept.digest === digest && kept.shape === SHAPE && kept.config ? kept.config : null;
   } catch {
     return null;
   }

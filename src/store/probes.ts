@@ -30,6 +30,18 @@ export class ProbeRepository {
     return row ? parseState(host, row.value) : null;
   }
 
+  /** The last probe of every host, in one query (fleet status). */
+  all(): Map<string, ProbeState> {
+    const rows = this.db.prepare("SELECT key, value FROM meta WHERE key >= ? AND key < ?").all(META.probePrefix, `${META.probePrefix}\uffff`) as Array<{ key: string; value: string }>;
+    const states = new Map<string, ProbeState>();
+    for (const row of rows) {
+      const host = row.key.slice(META.probePrefix.length);
+      const state = parseState(host, row.value);
+      if (state) states.set(host, state);
+    }
+    return states;
+  }
+
   /** Records a probe about to run; one left `started` (its process died) is counted as interrupted. */
   start(state: Omit<ProbeState, 'result'>): void {
     this.db.transaction(() => {
