@@ -114,7 +114,7 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .action((dir: string, opts: { port?: string }) => run(async () => (await import('./commands/sandbox.js')).sandboxPortalCommand(dir, opts))());
   sandbox
     .command('purchase')
-    .description('record a renewal on the portal side, as a checkout would (the PBX sees it after Update Activation)')
+    .description("record a renewal as a checkout in Sangoma's portal would (no portal server needed; the PBX sees it after Update Activation)")
     .argument('<dir>', 'the sandbox directory')
     .requiredOption('--module <key>', 'licence key, e.g. broadcast')
     .requiredOption('--until <date>', 'new expiry, YYYY-MM-DD')

@@ -20,13 +20,14 @@ export function renderCycle(result: CycleResult, colour: boolean): string {
   if (result.planned.length > 0) {
     lines.push('', result.planned.some((p) => p.portal !== null) ? 'Renewals on the portal:' : 'Renewal bought:');
     const verified = new Set(result.verified.map((v) => v.item));
+    const now = new Map(result.after.map((i) => [i.item, i.expiry]));
     lines.push(
       renderTable(
         [{ header: 'ITEM' }, { header: 'PBX' }, { header: 'NEW' }, { header: 'STATE' }],
         result.planned.map((p) => [
           p.label,
           p.pbx ?? '(missing)',
-          p.portal ?? 'a later date (bought)',
+          p.portal ?? (verified.has(p.item) ? (now.get(p.item) ?? '-') : 'a later date (bought)'),
           verified.has(p.item) ? 'applied and verified' : result.outcome === 'pending' ? 'pending' : 'not applied',
         ]),
         colour,

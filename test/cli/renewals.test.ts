@@ -162,10 +162,16 @@ describe('npm run demo', () => {
     const demo = await runProcess([process.execPath, 'dist/agent/demo.js'], { timeoutMs: 120_000, env: { ...process.env, NO_COLOR: '1' } });
 
     expect(demo.exitCode, demo.stderr).toBe(0);
-    expect(demo.stdout).toMatch(/Outcome: applied/);
-    expect(demo.stdout).toMatch(/broadcast licence\s+2026-12-01\s+\d{4}-\d\d-\d\d\s+renewed|broadcast licence\s+\S+\s+\S+\s+renewed/);
-    expect(demo.stdout).toMatch(/Alerts the operator received[^\n]*\n  PBX 63198234567: 2 items EXPIRED 12 days ago/);
-    expect(demo.stdout).toMatch(/Demo finished/);
+    const [noPortal, portal] = demo.stdout.split('Part 2:');
+    // First the real-world path: no portal, Update Activation is the renewal source.
+    expect(noPortal).toMatch(/Outcome: applied[^\n]*\nRenewals from: Update Activation/);
+    expect(noPortal).toMatch(/broadcast licence\s+\d{4}-\d\d-\d\d\s+\d{4}-\d\d-\d\d\s+renewed \(bought\)/);
+    expect(noPortal).toMatch(/Alerts the operator received[^\n]*\n  PBX 63198234567: areminder licence EXPIRED 12 days ago/);
+    expect(noPortal).not.toMatch(/broadcast licence expires in/);
+    // Then the portal contract.
+    expect(portal).toMatch(/Outcome: applied[^\n]*\nRenewals from: the portal/);
+    expect(portal).toMatch(/zulu licence\s+\d{4}-\d\d-\d\d\s+\d{4}-\d\d-\d\d\s+renewed/);
+    expect(portal).toMatch(/Demo finished/);
   });
 });
 
