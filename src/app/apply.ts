@@ -71,6 +71,11 @@ export async function activateOnce(deps: ApplyDeps, settings: ApplySettings, dep
     const settled = await settle(deps, settings, signal);
     return { after: settled.items, fwconsoleMs: fwconsoleMs + settled.ms, said, error: null };
   } catch (err) {
+    // Stopped (Ctrl-C, the service stopping) while Apache restarted: an outcome, recorded as interrupted.
+    if (signal?.aborted && !(err instanceof PbxError)) {
+      const stopped = new PbxError('stopped while the PBX restarted after Update Activation', 'Run `pbx-activation-agent check` to record what the PBX shows now.', 'timeout');
+      return { after: null, fwconsoleMs, said, error: stopped };
+    }
     if (!(err instanceof PbxError)) throw err;
     return { after: null, fwconsoleMs, said, error: err };
   }

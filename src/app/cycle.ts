@@ -188,6 +188,8 @@ class Cycle {
     if (look.kind === 'failure') return this.finish(look.outcome, { error: look.error });
     if (look.kind === 'settled') return this.finish(look.outcome, look.plan ? { plan: look.plan } : {});
     if (options.confirm && !(await options.confirm(look))) return this.finish('pending', { plan: look.plan, why: 'not applied: declined at the prompt' });
+    // Stopped while the source waited: nothing is applied (finish records the run as interrupted).
+    if (options.signal?.aborted) return this.finish('pending', { plan: look.plan, why: 'not applied: stopped before Update Activation' });
 
     const verdict = await deps.source.apply(request, look, snapshot, context);
     this.durations.fwconsoleMs += verdict.fwconsoleMs;

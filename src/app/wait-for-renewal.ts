@@ -43,6 +43,8 @@ export async function waitForRenewal(deps: WaitDeps, options: WaitOptions): Prom
     const remainingMs = deadline - deps.clock.now().getTime();
     options.onPoll({ attempt, remainingMs: Math.max(0, remainingMs), error });
     if (remainingMs <= 0) return { last, shown: false };
-    await deps.sleep(Math.min(options.pollEveryMs, remainingMs), options.signal);
+    // Stopped (Ctrl-C, the service stopping): the wait ends; the cycle records its run as interrupted.
+    await deps.sleep(Math.min(options.pollEveryMs, remainingMs), options.signal).catch(() => undefined);
+    if (options.signal?.aborted) return { last, shown: false };
   }
 }

@@ -108,15 +108,17 @@ export class ActivationSource implements RenewalSource {
       if (done || nextAt > deadline || ctx.signal?.aborted) break;
       const message = error ? 'Update Activation failed; trying again' : bought.length > 0 ? `${bought.map((b) => b.label).join(', ')} not delivered by Sangoma yet` : 'nothing new from Sangoma yet';
       request.onWait?.({ message, attempt: activations, remainingMs: Math.max(0, deadline - ctx.clock.now().getTime()), error: error?.message ?? null });
-      await ctx.sleep(Math.max(0, nextAt - ctx.clock.now().getTime()), ctx.signal);
+      // Stopped meanwhile: no further Update Activation; the cycle records its run as interrupted.
+      await ctx.sleep(Math.max(0, nextAt - ctx.clock.now().getTime()), ctx.signal).catch(() => undefined);
+      if (ctx.signal?.aborted) break;
     }
-    return this.verdict(request, look, { after, moved, error, fwconsoleMs, activations });
+    return this.verdict(request, look, { after, moved, error, fwconsoleMs, activations, stopped: ctx.signal?.aborted === true });
   }
 
   private verdict(
     request: RenewalRequest,
     look: ApplyLook,
-    run: { after: LicensedItem[] | null; moved: MovedItem[]; error: PbxError | null; fwconsoleMs: number; activations: number },
+    run: { after: LicensedItem[] | null; moved: MovedItem[]; error: PbxError | null; fwconsoleMs: number; activations: number; stopped: boolean },
   ): Verdict {
     const bought = look.plan.renewals;
     const missing = run.after ? unverified(bought, run.after) : bought.map((b) => ({ ...b, now: b.pbx }));
@@ -129,6 +131,10 @@ export class ActivationSource implements RenewalSource {
     const notes = run.moved.length > 0 ? [`Update Activation ran${times}; new from Sangoma: ${moved}`] : [];
     if (run.error && (missing.length > 0 || (bought.length === 0 && run.moved.length === 0))) {
       return { ...common, outcome: failureRule(run.error).outcome, error: run.error, notes };
+    }
+    // Stopped (Ctrl-C) while waiting for Sangoma: not done, and not known to be up to date.
+    if (run.stopped && (missing.length > 0 || run.moved.length === 0)) {
+      return { ...common, outcome: 'pending', error: null, notes: [...notes, `stopped after ${run.activations} Update Activation(s), before anything new came from Sangoma`] };
     }
     if (missing.length > 0) {
       const still = missing.map((m) => `${request.module ?? m.label} still shows ${m.now ?? 'no licence'}`).join(', ');

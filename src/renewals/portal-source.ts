@@ -62,8 +62,9 @@ export class PortalSource implements RenewalSource {
     try {
       answer = await this.portal.entitlements(snapshot.deploymentId, ctx.signal);
       base.portalMs += answer.durationMs;
-      if (request.waitMs > 0 && !this.shows(answer, snapshot, request.module)) {
-        answer = (await this.waitFor(request, snapshot, ctx, base)) ?? answer;
+      if (request.waitMs > 0) {
+        if (!this.shows(answer, snapshot, request.module)) answer = (await this.waitFor(request, snapshot, ctx, base)) ?? answer;
+        else base.notes.push(this.showing(answer, snapshot));
       }
     } catch (err) {
       if (err instanceof PortalError) return { ...base, kind: 'failure', ...rule(err), error: err };
@@ -140,12 +141,13 @@ export class PortalSource implements RenewalSource {
         signal: ctx.signal,
       },
     );
-    if (!waited.shown) base.notes.push(`Nothing new appeared on the portal within ${formatDuration(request.waitMs)}.`);
-    else {
-      const renewals = planRenewals(snapshot.items, portalItems(waited.last!.value)).renewals;
-      base.notes.push(`The portal shows ${renewals.length} renewal(s): ${renewals.map((r) => r.label).join(', ')}.`);
-    }
+    base.notes.push(waited.shown ? this.showing(waited.last!, snapshot) : `Nothing new appeared on the portal within ${formatDuration(request.waitMs)}.`);
     return waited.last;
+  }
+
+  private showing(answer: PortalAnswer<Entitlements>, snapshot: PbxSnapshot): string {
+    const renewals = planRenewals(snapshot.items, portalItems(answer.value)).renewals;
+    return `The portal shows ${renewals.length} renewal(s): ${renewals.map((r) => r.label).join(', ')}.`;
   }
 }
 

@@ -162,6 +162,25 @@ describe('the activation probe: Update Activation as the renewal source (no port
     expect(result.stderr).toContain('"msg":"nothing new from Sangoma yet"');
   }, SLOW);
 
+  it('Ctrl-C while renew --wait waits for its next try: no further Update Activation, the run recorded interrupted', async () => {
+    const sb = sandbox();
+    editConfig(sb.config, (c) => void (c.renewals = { retryEvery: '1m' }));
+    const child = spawn(process.execPath, [BIN, 'renew', '--yes', '--wait', '10m', '--config', sb.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    await waitFor(() => stderr.includes('"msg":"nothing new from Sangoma yet"'));
+
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+
+    expect(code).not.toBe(0);
+    expect(activations(sb)).toBe(1);
+    const store = Store.open(sb.store, { readonly: true });
+    const run = store.runs.last();
+    store.close();
+    expect(run).toMatchObject({ command: 'renew', outcome: 'interrupted' });
+  }, SLOW);
+
   it('killed during sa activate: the attempt still counts, the next check does not restart Apache again', async () => {
     const sb = sandbox();
     sb.edit((s) => {
