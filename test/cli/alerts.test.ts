@@ -41,7 +41,7 @@ describe('alerts, as a user runs them in the sandbox', () => {
     expect(titles(r)).toEqual(
       expect.arrayContaining([expect.stringMatching(/areminder licence EXPIRED 12 days ago/), expect.stringMatching(/licensed commercial module disabled: cos/)]),
     );
-  });
+  }, 60_000); // ten CLI runs: about 2 s each on a busy 2-core machine
 
   it('check --dry-run sends nothing', async () => {
     const r = await receiver();
