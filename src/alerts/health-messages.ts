@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import type { AlertMark } from '../store/alert-state.js';
 import type { Condition, Unverified } from './health-policy.js';
-import { deploymentLine, deploymentTitle, names, type AlertContext, type DraftAlert } from './messages.js';
+import { deploymentLine, deploymentTitle, listLines, MAX_DATA_ITEMS, names, type AlertContext, type DraftAlert } from './messages.js';
 
 /** Texts for operational alerts and for their resolution. Pure. */
 
@@ -39,7 +39,7 @@ function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
           deploymentLine(id, ctx),
           '',
           'These renewals were bought (the portal shows them, or `renew --module` said so), but after Update Activation the PBX still shows the old dates:',
-          ...list.map((u) => `  - ${u.item}: PBX ${u.pbx ?? 'none'}, ${wanted(u)}`),
+          ...listLines(list, (u) => `  - ${u.item}: PBX ${u.pbx ?? 'none'}, ${wanted(u)}`),
           ...(typeof facts.error === 'string' ? ['', `Last error: ${facts.error}`] : []),
           '',
           'What to do:',
@@ -47,7 +47,7 @@ function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
           '  2. If the dates still do not change, use System Admin -> Activation -> Update Activation in the GUI',
           '     and contact Sangoma support with the deployment id: the renewal is paid for.',
         ].join('\n'),
-        data: { kind: c.kind, deploymentId: id, unverified: list },
+        data: { kind: c.kind, deploymentId: id, unverified: list.slice(0, MAX_DATA_ITEMS), unverifiedTotal: list.length },
       };
     }
     case 'failing': {
@@ -108,31 +108,32 @@ function disabledAlert(deploymentId: string, list: readonly Condition[], ctx: Al
     deploymentId,
     subjects: list.map((c) => c.subject),
     dedupKey: `module-disabled/${deploymentId}/${modules.map((m) => m.module).join(',')}/${ctx.now.toISOString()}`,
-    title: `${deploymentTitle(deploymentId, ctx)}: licensed commercial module${modules.length === 1 ? '' : 's'} disabled: ${modules.map((m) => m.module).join(', ')}`,
+    title: `${deploymentTitle(deploymentId, ctx)}: licensed commercial module${modules.length === 1 ? '' : 's'} disabled: ${names(modules.map((m) => ({ label: m.module })))}`,
     body: [
       deploymentLine(deploymentId, ctx),
       '',
       'Licensed but disabled (an upgrade can disable a commercial module silently):',
-      ...modules.map((m) => `  - ${m.module}: ${m.licence} valid until ${m.expiry}`),
+      ...listLines(modules, (m) => `  - ${m.module}: ${m.licence} valid until ${m.expiry}`, 'modules'),
       '',
-      `What to do: enable it in Admin -> Module Admin, or run: ${modules.map((m) => `fwconsole ma enable ${m.module}`).join('; ')}`,
+      `What to do: enable ${modules.length === 1 ? 'it' : 'them'} in Admin -> Module Admin, or run: ${modules.slice(0, 3).map((m) => `fwconsole ma enable ${m.module}`).join('; ')}${modules.length > 3 ? '; ...' : ''}`,
     ].join('\n'),
-    data: { kind: 'module-disabled', deploymentId, modules },
+    data: { kind: 'module-disabled', deploymentId, modules: modules.slice(0, MAX_DATA_ITEMS), modulesTotal: modules.length },
   };
 }
 
-const RESOLVED_TEXT: Record<string, string> = {
-  unverified: 'the renewal is now applied',
-  failing: 'checks succeed again',
-  'dead-man': 'a check succeeded again',
-  clock: 'the clock is trustworthy again; expiry alerts resume',
-  'module-disabled': 'module enabled again (or no longer licensed)',
-};
+const RESOLVED_TEXT = new Map<string, string>([
+  ['unverified', 'the renewal is now applied'],
+  ['failing', 'checks succeed again'],
+  ['dead-man', 'a check succeeded again'],
+  ['clock', 'the clock is trustworthy again; expiry alerts resume'],
+  ['module-disabled', 'module enabled again (or no longer licensed)'],
+]);
 
 /** A condition is gone: one message closes it. */
 export function resolvedAlert(mark: AlertMark, ctx: AlertContext): DraftAlert {
   const [, kind = mark.kind, ...scope] = mark.subject.split('/');
-  const what = RESOLVED_TEXT[kind] ?? 'resolved';
+  // The kind comes from a stored subject: a Map answers only for the kinds listed.
+  const what = RESOLVED_TEXT.get(kind) ?? 'resolved';
   const where = mark.deploymentId ? deploymentTitle(mark.deploymentId, ctx) : `pbx-activation-agent on ${scope[0] ?? 'local'}`;
   const module = kind === 'module-disabled' ? ` (${scope[scope.length - 1]})` : '';
   return {

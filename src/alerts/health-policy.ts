@@ -148,13 +148,13 @@ export function disabledModuleConditions(
   deploymentId: string,
   modules: readonly ModuleFacts[],
   licences: ReadonlyArray<{ readonly moduleKey: string | null; readonly expiry: string; readonly label: string }>,
-  aliases: Readonly<Record<string, string>>,
+  aliases: ReadonlyMap<string, string>,
   today: string,
 ): Condition[] {
   const out: Condition[] = [];
   for (const m of modules) {
     if (!m.commercial || m.state !== 'disabled') continue;
-    const licence = licences.find((l) => l.moduleKey !== null && (aliases[l.moduleKey] ?? l.moduleKey) === m.name);
+    const licence = licences.find((l) => l.moduleKey !== null && (aliases.get(l.moduleKey) ?? l.moduleKey) === m.name);
     if (!licence) continue;
     const days = daysLeft(expiryFromStored(licence.expiry), today);
     if (days !== null && days < 0) continue;

@@ -75,7 +75,7 @@ export interface StatusRenewals {
 export function buildStatus(
   store: Store,
   today: string,
-  moduleAliases: Readonly<Record<string, string>>,
+  moduleAliases: ReadonlyMap<string, string>,
   deploymentId?: string,
   renewals?: StatusRenewals,
 ): StatusReport {
@@ -111,12 +111,12 @@ export function buildStatus(
 }
 
 /** Soonest expiry first (`never` last), then by item id. */
-function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string, ModuleStateRow>, moduleAliases: Readonly<Record<string, string>>, today: string): StatusItem[] {
+function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string, ModuleStateRow>, moduleAliases: ReadonlyMap<string, string>, today: string): StatusItem[] {
   return stored
     .map((i) => ({ i, expiry: expiryFromStored(i.expiry) }))
     .sort((a, b) => compareExpiry(a.expiry, b.expiry) || compareText(a.i.item, b.i.item))
     .map(({ i, expiry }): StatusItem => {
-      const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases[i.moduleKey] ?? i.moduleKey) : null;
+      const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases.get(i.moduleKey) ?? i.moduleKey) : null;
       return {
         item: i.item,
         kind: i.kind,

@@ -1,6 +1,7 @@
 import { compareExpiry, formatExpiry } from '../core/expiry.js';
 import type { LicensedItem } from '../core/items.js';
 import { DEPLOYMENT_ID } from '../core/items.js';
+import { safeLine } from '../core/safe-text.js';
 import { PbxError, type CommandEvidence } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { cleanOutput } from './readers/clean.js';
@@ -47,7 +48,7 @@ export class PbxReader {
     const pbxid = await this.readPbxIdFile();
     let deploymentId = info.deploymentId ?? pbxid;
     if (info.deploymentId && pbxid && info.deploymentId !== pbxid) {
-      warnings.push(`fwconsole reports deployment ${info.deploymentId} but ${this.options.schmoozeDir}/pbxid says ${pbxid}; using fwconsole's`);
+      warnings.push(`fwconsole reports deployment ${safeLine(info.deploymentId, 64)} but ${this.options.schmoozeDir}/pbxid says ${pbxid}; using fwconsole's`);
     }
     if (!deploymentId || !DEPLOYMENT_ID.test(deploymentId)) {
       throw new PbxError(
@@ -191,12 +192,16 @@ export class PbxReader {
     for (const name of names.filter((n) => /^license-.*\.zl$/.test(n)).sort()) {
       const path = `${this.options.schmoozeDir}/${name}`;
       const text = await this.shell.readFile(path).catch(() => null);
-      const fileItems = text === null ? null : parseZendLicenceFile(text);
-      if (fileItems === null) {
+      const parsed = text === null ? null : parseZendLicenceFile(text);
+      if (parsed === null) {
         this.log.debug({ path }, 'licence file format not recognised; relying on fwconsole alone');
         continue;
       }
-      for (const f of fileItems) {
+      if (!parsed.ok) {
+        warnings.push(`${path} cannot be compared with fwconsole: ${parsed.problem}; trusting fwconsole`);
+        continue;
+      }
+      for (const f of parsed.value) {
         const other = fromFwconsole.get(f.item);
         if (other && compareExpiry(other.expiry, f.expiry) !== 0) {
           warnings.push(`${f.label}: fwconsole says ${formatExpiry(other.expiry)} but ${path} says ${formatExpiry(f.expiry)}; trusting fwconsole`);

@@ -15,7 +15,7 @@ export function probeSettings(config: Pick<AgentConfig, 'renewals' | 'schedule' 
   return {
     horizonMs: renewals.horizon,
     graceMs: renewals.grace,
-    perModule: new Map(Object.entries(renewals.perModule)),
+    perModule: asMap(renewals.perModule),
     intervalMs: renewals.probeInterval,
     window: maintenanceWindow(config),
     timeZone: config.timeZone,
@@ -24,4 +24,12 @@ export function probeSettings(config: Pick<AgentConfig, 'renewals' | 'schedule' 
 
 export function maintenanceWindow(config: Pick<AgentConfig, 'schedule'>): DailyWindow | null {
   return config.schedule.maintenanceWindow ? parseWindow(config.schedule.maintenanceWindow) : null;
+}
+
+/**
+ * The daemon's configuration comes through `config check --json`, where Maps
+ * are written as objects: read those back into a Map (own members only).
+ */
+function asMap(table: ReadonlyMap<string, number> | Record<string, number>): ReadonlyMap<string, number> {
+  return table instanceof Map ? table : new Map(Object.entries(table));
 }

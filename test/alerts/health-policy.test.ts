@@ -121,7 +121,7 @@ describe('disabledModuleConditions', () => {
       { name: 'sysadmin', state: 'enabled', commercial: true },
     ];
 
-    const conditions = disabledModuleConditions('631', modules, licences, { cdrpro: 'cdrreports' }, '2026-11-26');
+    const conditions = disabledModuleConditions('631', modules, licences, new Map([['cdrpro', 'cdrreports']]), '2026-11-26');
 
     expect(conditions.map((c) => c.subject)).toEqual(['op/module-disabled/631/cos', 'op/module-disabled/631/cdrreports']);
   });
