@@ -87,7 +87,7 @@ export const RenewalSettings = z.strictObject({
   /** At most one probe (one Apache restart) per this long, across restarts. */
   probeInterval: Duration.prefault('1d'),
   /** `renew --wait` with the activation probe: Update Activation again at most this often. */
-  retryEvery: Duration.prefault('5m'),
+  retryEvery: Duration.prefault('5m').refine((ms) => ms >= 1000, 'must be at least 1s (each Update Activation restarts Apache)'),
 });
 export type RenewalSettings = z.output<typeof RenewalSettings>;
 

@@ -146,8 +146,9 @@ export class ActivationSource implements RenewalSource {
     return { ...common, outcome: 'applied', error: null, notes };
   }
 
+  /** The config keeps retryEvery at 1 s or more. */
   private maxActivations(waitMs: number): number {
-    return this.settings.retryEveryMs <= 0 ? 1 : 1 + Math.floor(waitMs / this.settings.retryEveryMs);
+    return 1 + Math.floor(waitMs / this.settings.retryEveryMs);
   }
 
   private question(request: RenewalRequest): string {
