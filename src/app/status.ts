@@ -132,7 +132,7 @@ function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string,
     });
 }
 
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const row of rows) {
     const k = key(row);
@@ -160,7 +160,7 @@ function summarise(run: RunRecord): RunSummary {
   };
 }
 
-function pendingFrom(details: Record<string, unknown> | null): DeploymentStatus['pendingRenewals'] {
+export function pendingFrom(details: Record<string, unknown> | null): DeploymentStatus['pendingRenewals'] {
   const pending = details?.pending;
   if (!Array.isArray(pending)) return [];
   return pending.filter(

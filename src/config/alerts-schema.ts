@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MODULE_KEY } from '../core/items.js';
+import { WEEKDAYS } from '../core/zoned-time.js';
 import { Duration } from './duration-schema.js';
 import { keyedMap } from './keyed-map.js';
 
@@ -96,6 +97,12 @@ export const CommandChannel = z.strictObject({
 
 export const ChannelSettings = z.discriminatedUnion('type', [EmailChannel, WebhookChannel, SlackChannel, TeamsChannel, CommandChannel]);
 
+/** The weekly digest: sent once a week at this weekday and time (in `timeZone`) through the channels. */
+export const DigestSettings = z.strictObject({
+  weekday: z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` }),
+  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour), e.g. "08:00"'),
+});
+
 export const AlertSettings = z.strictObject({
   /** Days before expiry at which to warn, once each per expiry value. */
   thresholds: Thresholds.prefault([60, 30, 14, 7, 3, 1]),
@@ -110,6 +117,8 @@ export const AlertSettings = z.strictObject({
   /** A channel that failed is tried again after this, doubling up to retryMax. */
   retryAfter: Duration.prefault('1m'),
   retryMax: Duration.prefault('1h'),
+  /** The weekly digest (what expires within 90 days, what changed last week); null: off. */
+  digest: DigestSettings.nullable().default(null),
   channels: z
     .array(ChannelSettings)
     .default([])
@@ -125,6 +134,7 @@ export const AlertSettings = z.strictObject({
 
 export type AlertSettings = z.output<typeof AlertSettings>;
 export type ChannelSettings = z.output<typeof ChannelSettings>;
+export type DigestSettings = z.output<typeof DigestSettings>;
 export type EmailChannelSettings = z.output<typeof EmailChannel>;
 export type SmtpSettings = z.output<typeof SmtpSettings>;
 

@@ -35,6 +35,8 @@ export class EmailChannel implements Channel {
       // The title is one bounded line already (alerts/messages.ts); nodemailer folds and encodes it.
       subject: message.title,
       text: `${fitBytes(shortenBody(message.body, CHANNEL_LIMITS.email.bodyBytes), CHANNEL_LIMITS.email.bodyBytes)}\n\n-- \npbx-activation-agent alert ${message.uid} (${message.kind}, ${message.severity}), ${message.createdAt}\n`,
+      // With an HTML alternative, nodemailer sends multipart/alternative: clients show the one they prefer.
+      ...(message.html === undefined ? {} : { html: message.html }),
       messageId: `<${message.uid}@pbx-activation-agent>`,
       headers: { 'Auto-Submitted': 'auto-generated', 'X-PBX-Alert-Kind': message.kind, 'X-PBX-Alert-Severity': message.severity },
       disableFileAccess: true,

@@ -123,7 +123,7 @@ export class AgentService {
   private async startServer(config: AgentConfig): Promise<void> {
     const address = config.metrics.listen === undefined ? null : parseListen(config.metrics.listen);
     if (address === null) return;
-    const [{ AgentMetrics }, { MetricsServer }] = await Promise.all([import('../metrics/metrics.js'), import('../metrics/server.js')]);
+    const [{ AgentMetrics }, { MetricsServer }, { viewPages }] = await Promise.all([import('../metrics/metrics.js'), import('../metrics/server.js'), import('./view-pages.js')]);
     this.metrics ??= new AgentMetrics({
       store: this.deps.store,
       clock: this.deps.clock,
@@ -135,7 +135,8 @@ export class AgentService {
         return renewalSource(config) === 'activation' ? nextLocalProbe(this.deps.store, probeSettings(config), this.deps.clock.now()) : null;
       },
     });
-    const server = new MetricsServer(address, this.metrics, this.deps.log);
+    const pages = viewPages(this.deps.store, this.deps.clock, () => this.loaded.config);
+    const server = new MetricsServer(address, this.metrics, this.deps.log, pages);
     await server.start();
     this.server = server;
   }

@@ -82,6 +82,11 @@ export class OutboxRepository {
     }
   }
 
+  /** Whether an alert with this dedup key was ever enqueued (whatever became of it). */
+  has(dedupKey: string): boolean {
+    return this.db.prepare('SELECT 1 FROM alert_events WHERE dedup_key = ?').get(dedupKey) !== undefined;
+  }
+
   events(filter: { status?: EventStatus; limit?: number } = {}): AlertEvent[] {
     const rows = this.db
       .prepare(`SELECT * FROM alert_events ${filter.status ? 'WHERE status = ?' : ''} ORDER BY id DESC LIMIT ?`)

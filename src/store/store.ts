@@ -2,6 +2,7 @@ import type { Database, OpenOptions } from './database.js';
 import { openDatabase, storeFailure } from './database.js';
 import { AlertStateRepository } from './alert-state.js';
 import { ExpiryRepository } from './expiries.js';
+import { ExpiryReportQueries } from './expiry-reports.js';
 import { LeaseRepository } from './leases.js';
 import { PortalCacheRepository } from './portal-cache.js';
 import { OutboxRepository } from './outbox.js';
@@ -17,6 +18,8 @@ export class Store {
   readonly alerts: AlertStateRepository;
   readonly outbox: OutboxRepository;
   readonly probes: ProbeRepository;
+  /** Reads for the renewal list, calendar, timeline page and digest. */
+  readonly reports: ExpiryReportQueries;
 
   private constructor(
     readonly path: string,
@@ -29,6 +32,7 @@ export class Store {
     this.alerts = new AlertStateRepository(db, this.runs);
     this.outbox = new OutboxRepository(db);
     this.probes = new ProbeRepository(db);
+    this.reports = new ExpiryReportQueries(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

@@ -30,6 +30,7 @@ describe('alerts configuration', () => {
       deadManAfter: 36 * 3_600_000,
       retryAfter: 60_000,
       retryMax: 3_600_000,
+      digest: null,
       channels: [],
     });
   });
