@@ -15,7 +15,7 @@ export function probeSettings(config: Pick<AgentConfig, 'renewals' | 'schedule' 
   return {
     horizonMs: renewals.horizon,
     graceMs: renewals.grace,
-    perModule: asMap(renewals.perModule),
+    perModule: renewals.perModule,
     intervalMs: renewals.probeInterval,
     window: maintenanceWindow(config),
     timeZone: config.timeZone,
@@ -26,10 +26,3 @@ export function maintenanceWindow(config: Pick<AgentConfig, 'schedule'>): DailyW
   return config.schedule.maintenanceWindow ? parseWindow(config.schedule.maintenanceWindow) : null;
 }
 
-/**
- * The daemon's configuration comes through `config check --json`, where Maps
- * are written as objects: read those back into a Map (own members only).
- */
-function asMap(table: ReadonlyMap<string, number> | Record<string, number>): ReadonlyMap<string, number> {
-  return table instanceof Map ? table : new Map(Object.entries(table));
-}
