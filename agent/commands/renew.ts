@@ -1,7 +1,7 @@
 import { runCycle } from '../../src/app/cycle.js';
-import { parseDuration, formatDuration } from '../../src/core/duration.js';
-import { UsageError } from '../../src/errors.js';
+import { formatDuration } from '../../src/core/duration.js';
 import type { WaitProgress } from '../../src/renewals/source.js';
+import { waitOption } from '../wait-option.js';
 import { renderRenew } from '../../src/ui/renew-view.js';
 import { exitForOutcome } from '../exit-codes.js';
 import { confirm } from '../prompt.js';
@@ -21,8 +21,7 @@ export interface RenewOptions extends GlobalOptions {
  * first), whatever the maintenance window; before/after table at the end.
  */
 export async function renewCommand(options: RenewOptions): Promise<number> {
-  const waitMs = options.wait === undefined ? 0 : parseDuration(options.wait);
-  if (waitMs === null) throw new UsageError(`--wait "${options.wait}" is not a duration`, 'Use for example --wait 30m or --wait 90s.');
+  const waitMs = options.wait === undefined ? 0 : waitOption(options.wait);
   const module = options.module ?? null;
   const runtime = startRuntime(options);
   const { loaded, log, tty } = runtime;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { processAlive } from '../process/alive.js';
 import type { AlertSettings } from '../config/alerts-schema.js';
 import { calendarDate } from '../core/expiry.js';
+import { trustedUntil } from '../core/future-time.js';
 import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -139,7 +140,8 @@ export class AlertService {
     const at = now.toISOString();
     this.releaseOrphans(channel.id, now, pid);
     for (;;) {
-      const claimed = store.guard((s) => s.outbox.claimNext(channel.id, at, pid, new Date(now.getTime() - FOLLOW_UP_MS).toISOString()));
+      const backoffTrustedUntil = trustedUntil(now, this.options.settings.retryMax + this.options.maxClockSkewMs);
+      const claimed = store.guard((s) => s.outbox.claimNext(channel.id, at, pid, new Date(now.getTime() - FOLLOW_UP_MS).toISOString(), backoffTrustedUntil));
       if (claimed === null) return;
       if (claimed === 'backing-off') {
         result.backingOff.push(channel.id);

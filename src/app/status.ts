@@ -51,6 +51,8 @@ export interface DeploymentStatus {
   /** The activation probe of this deployment's host: last probe, and when the next is due or why none is; null with other sources. */
   readonly probe: ProbeOutlook | null;
   readonly items: StatusItem[];
+  /** Set by withClockWarnings when times shown here were recorded in the future (the clock ran ahead). */
+  readonly clockWarning?: string | null;
 }
 
 export interface StatusReport {

@@ -13,6 +13,7 @@ import type { Trigger } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import type { FleetHost } from './inventory.js';
 import type { Cycle, CycleResult } from './run-fleet.js';
+import { timerDelay } from '../core/timer-delay.js';
 
 export interface FleetCycleDeps {
   readonly store: Store;
@@ -60,7 +61,7 @@ export function renewalCycle(deps: FleetCycleDeps, request: FleetCycleRequest): 
     const portal = deps.portal && unchanged ? lastAnswerPortal(deps.portal, deps.store.portalCache) : deps.portal;
     // Each host its own source: probe state is kept per host name.
     const source = buildRenewalSource(deps.sourceConfig, () => portal!);
-    const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
+    const sleep = (ms: number, signal?: AbortSignal) => delay(timerDelay(ms), undefined, { signal });
     const settings: CycleSettings = {
       ...deps.settings,
       expectedDeploymentId: host.deploymentId ?? undefined,

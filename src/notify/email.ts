@@ -4,6 +4,7 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { EmailChannelSettings } from '../config/alerts-schema.js';
 import { runProcess, SpawnError } from '../process/run-process.js';
 import { DeliveryError, oneLine, scrub, type AlertMessage, type Channel } from './channel.js';
+import { timerDelay } from '../core/timer-delay.js';
 import { CHANNEL_LIMITS, fitBytes, shortenBody } from './limits.js';
 
 /**
@@ -73,7 +74,7 @@ export class EmailChannel implements Channel {
       await Promise.race([
         transport.sendMail(mail),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(timeout / 1000)}s`)), timeout);
+          timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(timeout / 1000)}s`)), timerDelay(timeout));
         }),
       ]);
     } catch (err) {

@@ -117,6 +117,7 @@ export class AgentService {
       alertsEveryMs: HOUR,
       housekeepingEveryMs: 24 * HOUR,
       stopGraceMs: STOP_GRACE_MS,
+      maxSkewMs: config.clock.maxSkew,
     };
   }
 
@@ -134,6 +135,7 @@ export class AgentService {
         const config = this.loaded.config;
         return renewalSource(config) === 'activation' ? nextLocalProbe(this.deps.store, probeSettings(config), this.deps.clock.now()) : null;
       },
+      maxSkewMs: () => this.loaded.config.clock.maxSkew,
     });
     const pages = viewPages(this.deps.store, this.deps.clock, () => this.loaded.config);
     const server = new MetricsServer(address, this.metrics, this.deps.log, pages);
