@@ -6,7 +6,7 @@ import { PortalSource } from './portal-source.js';
 import { maintenanceWindow, probeSettings, renewalSource } from './settings.js';
 import type { RenewalSource } from './source.js';
 
-export type SourceConfig = Pick<AgentConfig, 'portal' | 'renewals' | 'schedule' | 'timeZone'>;
+export type SourceConfig = Pick<AgentConfig, 'portal' | 'renewals' | 'schedule' | 'timeZone' | 'clock'>;
 
 /**
  * The renewal source the configuration asks for (`renewals.source`; by

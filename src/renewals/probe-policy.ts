@@ -1,5 +1,6 @@
 import { formatDuration } from '../core/duration.js';
 import { addDays, calendarDate, daysLeft, startOfDay } from '../core/expiry.js';
+import { fromTheFuture } from '../core/future-time.js';
 import { formatInstant } from '../core/instant.js';
 import type { ItemKind, LicensedItem } from '../core/items.js';
 import { insideWindow, nextInsideWindow, type DailyWindow } from '../core/window.js';
@@ -21,6 +22,8 @@ export interface ProbeSettings {
   /** Scheduled and `check` probes only inside it; null: any time. */
   readonly window: DailyWindow | null;
   readonly timeZone: string | undefined;
+  /** A last probe later than now + this was recorded while the clock ran ahead: it proves nothing (clock.maxSkew). */
+  readonly maxSkewMs: number;
 }
 
 export interface ProbeInput {
@@ -51,7 +54,9 @@ const DAY_MS = 86_400_000;
 /** A daily check that comes a little earlier than yesterday's still counts as a day later. */
 const MAX_SLACK_MS = 3_600_000;
 
-export function decideProbe(settings: ProbeSettings, input: ProbeInput): ProbeDecision {
+export function decideProbe(settings: ProbeSettings, given: ProbeInput): ProbeDecision {
+  // A probe stamped in the future (the clock ran ahead) would hold every probe back until then: not counted.
+  const input = given.lastProbeAt !== null && fromTheFuture(given.lastProbeAt.toISOString(), given.now, settings.maxSkewMs) ? { ...given, lastProbeAt: null } : given;
   const { now } = input;
   if (!input.clock.trusted) {
     return { due: false, hold: 'clock', reason: `clock not trusted (${input.clock.reason ?? 'unknown'}); no probe until it is fixed`, nextAt: null };
@@ -80,7 +85,7 @@ export function decideProbe(settings: ProbeSettings, input: ProbeInput): ProbeDe
     const end = intervalEnd(settings, input.lastProbeAt);
     if (now.getTime() < end) {
       const nextAt = allowed(settings, input, new Date(end));
-      return { due: false, hold: 'interval', reason: `probed ${formatDuration(now.getTime() - input.lastProbeAt.getTime())} ago; next after ${formatInstant(nextAt)}`, nextAt };
+      return { due: false, hold: 'interval', reason: `probed ${formatDuration(Math.max(0, now.getTime() - input.lastProbeAt.getTime()))} ago; next after ${formatInstant(nextAt)}`, nextAt };
     }
   }
   if (settings.window && !insideWindow(settings.window, now, settings.timeZone)) {

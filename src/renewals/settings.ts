@@ -10,7 +10,7 @@ export function renewalSource(config: Pick<AgentConfig, 'portal' | 'renewals'>):
 }
 
 /** The probe policy's settings; per-module horizons as a Map (licence keys are data, never looked up as object keys). */
-export function probeSettings(config: Pick<AgentConfig, 'renewals' | 'schedule' | 'timeZone'>): ProbeSettings {
+export function probeSettings(config: Pick<AgentConfig, 'renewals' | 'schedule' | 'timeZone' | 'clock'>): ProbeSettings {
   const renewals: RenewalSettings = config.renewals;
   return {
     horizonMs: renewals.horizon,
@@ -19,6 +19,7 @@ export function probeSettings(config: Pick<AgentConfig, 'renewals' | 'schedule' 
     intervalMs: renewals.probeInterval,
     window: maintenanceWindow(config),
     timeZone: config.timeZone,
+    maxSkewMs: config.clock.maxSkew,
   };
 }
 

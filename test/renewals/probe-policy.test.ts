@@ -6,7 +6,7 @@ import { decideProbe, type ProbeInput, type ProbeSettings } from '../../src/rene
 
 const DAY = 86_400_000;
 const NOW = new Date('2026-11-26T03:00:00Z');
-const SETTINGS: ProbeSettings = { horizonMs: 30 * DAY, graceMs: 60 * DAY, perModule: new Map(), intervalMs: DAY, window: null, timeZone: 'UTC' };
+const SETTINGS: ProbeSettings = { horizonMs: 30 * DAY, graceMs: 60 * DAY, perModule: new Map(), intervalMs: DAY, window: null, timeZone: 'UTC', maxSkewMs: 5 * 60_000 };
 const TRUSTED = { trusted: true, reason: null };
 
 const licence = (key: string, date: string | null): LicensedItem => makeItem('module-license', key, date === null ? NEVER : dateExpiry(date));
@@ -97,6 +97,13 @@ describe('the activation probe policy', () => {
 
     // Probed at 03:00 Rome; the interval ends at 02:00 Rome the next day, inside the window.
     expect(decision).toMatchObject({ due: false, hold: 'interval', nextAt: new Date('2026-11-27T01:00:00Z') });
+  });
+
+  it('a last probe stamped in the future (the clock ran ahead) does not hold probes back; one a minute ahead still counts', () => {
+    const items = [licence('broadcast', '2026-12-01')];
+
+    expect(decideProbe(SETTINGS, input(items, { lastProbeAt: new Date('2031-11-26T03:00:00Z') })).due).toBe(true);
+    expect(decideProbe(SETTINGS, input(items, { lastProbeAt: new Date(NOW.getTime() + 60_000) }))).toMatchObject({ due: false, hold: 'interval' });
   });
 
   it('an untrusted clock holds every probe back, whatever expires', () => {
