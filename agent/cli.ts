@@ -152,7 +152,7 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .command('fault')
     .description('make the portal (or, with --fwconsole, one fwconsole command) misbehave until "none"')
     .argument('<dir>', 'the sandbox directory')
-    .argument('<kind>', 'portal: none, slow, 5xx, 429, bad-json, bad-schema, hang, reset, unauthorized, redirect-loop, huge; fwconsole: none, hang, garbage, empty, exit-1, network, no-change, slow')
+    .argument('<kind>', 'portal: none, slow, 5xx, 429, bad-json, bad-schema, hang, trickle, reset, unauthorized, redirect-loop, huge; fwconsole: none, hang, garbage, empty, exit-1, network, no-change, slow')
     .option('--fwconsole <command>', 'apply to this fwconsole command instead: "sa info", "sa update", "sa activate" or "ma list"')
     .action((dir: string, kind: string, opts: { fwconsole?: string }) =>
       run(async () => (await import('./commands/sandbox.js')).sandboxFaultCommand(dir, kind, opts))(),

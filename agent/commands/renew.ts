@@ -33,7 +33,7 @@ export async function renewCommand(options: RenewOptions): Promise<number> {
   };
   const apache = (runs: number) =>
     `${runs > 1 ? 'Each run of ' : ''}fwconsole sa ${loaded.config.pbx.applyCommand} restarts Apache (the GUI is gone for ~15 s; calls are not affected).`;
-  return withLocalCycle(runtime, { alerts: true }, async ({ cycle, signal }) => {
+  return withLocalCycle(runtime, { alerts: true, waitMs }, async ({ cycle, signal }) => {
     const askFirst = interactive && !options.yes;
     const result = await runCycle(cycle.deps, cycle.settings, {
       trigger: 'manual',

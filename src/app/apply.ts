@@ -67,7 +67,7 @@ export async function activateOnce(deps: ApplyDeps, settings: ApplySettings, dep
     deps.log.info({ command: invocation.description }, 'applying renewals');
     const run = await deps.reader.runCommand(invocation.argv, invocation.description, { tty: false, sudo: invocation.sudo, timeoutMs: settings.applyTimeoutMs, signal });
     fwconsoleMs += run.durationMs;
-    said = cleanOutput(run.stdout).lines.at(-1)?.trim().slice(0, 200) ?? '';
+    said = run.truncated ? '(its output went past the read limit and was cut)' : (cleanOutput(run.stdout).lines.at(-1)?.trim().slice(0, 200) ?? '');
     const settled = await settle(deps, settings, signal);
     return { after: settled.items, fwconsoleMs: fwconsoleMs + settled.ms, said, error: null };
   } catch (err) {

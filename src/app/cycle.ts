@@ -4,6 +4,7 @@ import type { ItemKind, LicensedItem } from '../core/items.js';
 import type { Plan, PlannedRenewal } from '../core/plan.js';
 import { assessClock, type ClockStatus } from '../clock/clock-check.js';
 import type { RenewalSourceKind } from '../config/schema.js';
+import { DeadlineExpired, whyStopped } from '../clock/deadline.js';
 import { errorMessage, PbxError, PortalError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { PbxReader, PbxSnapshot } from '../pbx/pbx-reader.js';
@@ -256,6 +257,7 @@ class Cycle {
     } = {},
   ): CycleResult {
     if (extra.why) this.notes.push(extra.why);
+    this.warnings.push(...this.deps.reader.takeNotices());
     const error = extra.error ? { message: extra.error.message, hint: extra.error.hint } : null;
     if (extra.error) this.deps.log.error({ outcome, reason: extra.error.reason }, extra.error.message);
     const planned = extra.plan?.renewals ?? [];
@@ -283,13 +285,14 @@ class Cycle {
       interruptedRuns: this.interruptedRuns,
       error,
     };
-    // Stopped by the service (SIGTERM): whatever step was cut short, the run did not finish its work.
+    // Stopped by the service (SIGTERM) or past the cycle's time limit: whatever step was cut short, the run did not finish its work.
     const stopped = this.options.signal?.aborted === true;
+    const stoppedBy = this.options.signal?.reason instanceof DeadlineExpired ? `stopped: ${whyStopped(this.options.signal)}` : 'stopped by the service before it finished';
     this.deps.store.guard((s) =>
       s.runs.finish(this.runId, {
         outcome: stopped ? 'interrupted' : outcome,
         at: this.deps.clock.now().toISOString(),
-        error: stopped ? `stopped by the service before it finished${error ? ` (${error.message})` : ''}` : (error?.message ?? null),
+        error: stopped ? `${stoppedBy}${error ? ` (${error.message})` : ''}` : (error?.message ?? null),
         deploymentId: result.deploymentId,
         details: {
           source: result.source,

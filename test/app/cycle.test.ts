@@ -89,7 +89,7 @@ describe('runCycle against the simulated PBX and portal', () => {
     expect(world.sandbox.read().pbx.calls['sa activate']).toBeUndefined();
   });
 
-  it.each(['5xx', 'hang', 'reset', 'bad-json', 'bad-schema', 'huge', 'redirect-loop', '429'] as const)(
+  it.each(['5xx', 'hang', 'trickle', 'reset', 'bad-json', 'bad-schema', 'huge', 'redirect-loop', '429'] as const)(
     'portal fault %s: unreachable, nothing applied, nothing recorded lost',
     async (fault) => {
       const world = (await cycleWorld(tmp())).reconfigure((c) => {
