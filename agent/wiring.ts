@@ -8,13 +8,14 @@ import type { AgentConfig } from '../src/config/schema.js';
 import { FILE_LIMITS, FileReadError, readBoundedFile } from '../src/config/bounded-file.js';
 import { readSecret } from '../src/config/secrets.js';
 import { systemClock } from '../src/core/clock.js';
-import { parseWindow } from '../src/core/window.js';
 import { ConfigError } from '../src/errors.js';
 import type { Logger } from '../src/log/logger.js';
 import { applyInvocation } from '../src/pbx/apply-invocation.js';
 import { LocalShell } from '../src/pbx/local-shell.js';
 import { ObservedShell } from '../src/pbx/observed-shell.js';
 import { PortalClient, type PortalCache } from '../src/portal/client.js';
+import { buildRenewalSource } from '../src/renewals/build.js';
+import type { RenewalSource } from '../src/renewals/source.js';
 import { Store } from '../src/store/store.js';
 import { agentVersion } from '../src/version.js';
 import { EXIT } from './exit-codes.js';
@@ -55,6 +56,11 @@ export function portalClient(config: AgentConfig, configPath: string, cache: Por
   );
 }
 
+/** The renewal source in force; the portal client (and its token) only for the portal source. */
+export function renewalSourceFor(config: AgentConfig, configPath: string, store: Store, log: Logger): RenewalSource {
+  return buildRenewalSource(config, () => portalClient(config, configPath, store.portalCache, log)!);
+}
+
 export function cycleSettings(config: AgentConfig): CycleSettings {
   return {
     expectedDeploymentId: config.deploymentId,
@@ -64,8 +70,6 @@ export function cycleSettings(config: AgentConfig): CycleSettings {
       settleDelayMs: config.pbx.settleDelay,
       settleTimeoutMs: config.pbx.settleTimeout,
     },
-    window: config.schedule.maintenanceWindow ? parseWindow(config.schedule.maintenanceWindow) : null,
-    timeZone: config.timeZone,
     maxSkewMs: config.clock.maxSkew,
   };
 }
@@ -85,7 +89,7 @@ export function localCycle(config: AgentConfig, configPath: string, store: Store
   const deps: CycleDeps = {
     store,
     reader: pbxReaderFor(config, shell, systemClock, log),
-    portal: portalClient(config, configPath, store.portalCache, log),
+    source: renewalSourceFor(config, configPath, store, log),
     clock: systemClock,
     log,
     host: 'local',

@@ -15,7 +15,7 @@ export interface CycleBoundSettings {
   readonly apply: Pick<ApplySettings, 'applyTimeoutMs' | 'settleDelayMs' | 'settleTimeoutMs'>;
   /** null: no portal (monitor only). */
   readonly portal: PollSettings | null;
-  /** `renew --wait`: how long the portal is polled before the cycle, 0 without. */
+  /** `renew --wait`: how long the portal is polled, or Update Activation repeated, 0 without. */
   readonly waitMs: number;
   readonly pollEveryMs: number;
 }
@@ -33,7 +33,9 @@ export function cycleBoundMs(s: CycleBoundSettings): number {
   const portal = s.portal ? portalPollBoundMs(s.portal) : 0;
   const settle = s.apply.settleDelayMs + s.apply.settleTimeoutMs + read + SETTLE_POLL_MS;
   const apply = 2 * (processBoundMs(s.apply.applyTimeoutMs) + settle) + s.apply.settleDelayMs;
-  const wait = s.waitMs > 0 ? read + s.waitMs + s.pollEveryMs + portal : 0;
+  // renew --wait: the portal polled until the renewal shows, or (activation source) Update Activation
+  // repeated until a date moves, the last one possibly starting just before the wait is over.
+  const wait = s.waitMs > 0 ? read + s.waitMs + s.pollEveryMs + Math.max(portal, apply) : 0;
   return wait + 2 * read + portal + CLOCK_CHECK_MS + apply + OVERHEAD_MS;
 }
 
@@ -45,6 +47,6 @@ export function configCycleBoundMs(config: AgentConfig, waitMs = 0): number {
     apply: { applyTimeoutMs: config.pbx.applyTimeout, settleDelayMs: config.pbx.settleDelay, settleTimeoutMs: config.pbx.settleTimeout },
     portal: portal ? { retries: portal.retries, timeoutMs: portal.timeout, retryMaxMs: portal.retryMax } : null,
     waitMs,
-    pollEveryMs: portal?.pollInterval ?? 0,
+    pollEveryMs: Math.max(portal?.pollInterval ?? 0, config.renewals.retryEvery),
   });
 }

@@ -8,7 +8,9 @@ import { UsageError } from '../errors.js';
 /**
  * The sandbox's whole world in one editable JSON file (`DIR/state.json`):
  * the simulated PBX's licence and modules, its quirks and faults, and the
- * portal's entitlements. Tests and operators edit it to set up any situation.
+ * portal's entitlements, which are also what Sangoma's activation server
+ * hands the simulated `sa activate` (so purchases need no portal server).
+ * Tests and operators edit it to set up any situation.
  */
 const DateText = z.string().min(1);
 

@@ -18,10 +18,11 @@ afterEach(() => {
   for (const agent of running.splice(0)) agent.child.kill('SIGKILL');
 });
 
+/** The daemon's own mechanics: no Update Activation (renewals.source off); test/cli/activation-daemon.test.ts has the probe. */
 function sandbox(extra: Record<string, unknown> = {}): TestSandbox {
   const sb = makeSandbox(join(tmp(), 'sb'));
   const config = JSON.parse(readFileSync(sb.config, 'utf8')) as Record<string, unknown>;
-  writeFileSync(sb.config, JSON.stringify({ ...config, schedule: { check: '*/2 * * * * *' }, ...extra }, null, 2));
+  writeFileSync(sb.config, JSON.stringify({ ...config, schedule: { check: '*/2 * * * * *' }, renewals: { source: 'off' }, ...extra }, null, 2));
   return sb;
 }
 
