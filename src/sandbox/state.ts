@@ -2,6 +2,9 @@ import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeF
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { STATUS_LANGUAGES } from '../pbx/readers/status-words.generated.js';
+
+const SIM_LANGUAGES: ReadonlySet<string> = new Set(['en', 'it', 'de', ...STATUS_LANGUAGES.map((l) => l.lang)]);
 
 /**
  * The sandbox's whole world in one editable JSON file (`DIR/state.json`):
@@ -14,9 +17,11 @@ export const SimModule = z.strictObject({
   name: z.string().regex(/^[a-z0-9_-]+$/),
   version: z.string().default('17.0.1'),
   license: z.string().default('Commercial'),
-  status: z.enum(['enabled', 'disabled', 'not-installed', 'broken']).default('enabled'),
+  status: z.enum(['enabled', 'disabled', 'needs-upgrade', 'not-installed', 'broken']).default('enabled'),
   /** Printed instead of the localised status word, to simulate texts the agent does not know. */
   statusText: z.string().optional(),
+  /** The Signature column: `Sangoma`, `Unsigned`, `Unknown`, or '' (signature checking off). */
+  signature: z.string().default('Sangoma'),
   /** Licence key when it differs from the module name (e.g. cdrpro). */
   licenseKey: z.string().optional(),
 });
@@ -29,8 +34,14 @@ export const SimPbx = z.strictObject({
   productName: z.string().default('PBXact UC'),
   registeredTo: z.string().default('Example Telecom Ltd'),
   activated: z.boolean().default(true),
-  /** Language of `ma list` status words: en, it, de. */
-  language: z.enum(['en', 'it', 'de']).default('en'),
+  /**
+   * Language of `ma list` status words: `en`, `it` or `de` (words seen on older systems, such as
+   * German `Aktivieren`), or a FreePBX language code (`ru_RU`, `ja_JP`...) for the framework's own translations.
+   */
+  language: z
+    .string()
+    .refine((l) => SIM_LANGUAGES.has(l), { message: `one of ${[...SIM_LANGUAGES].join(', ')}` })
+    .default('en'),
   /** `sa info` refuses to run without a TTY, like the real one. */
   requireTty: z.boolean().default(true),
   /** The uid that counts as root for `sa activate` / `sa update` (set another to simulate a non-root agent). */

@@ -17,7 +17,7 @@ function record(store: Store, deploymentId: string, items: Array<[ItemKind, stri
     source: 'pbx',
     items: items.map(([kind, key, expiry]) => makeItem(kind, key, expiry)),
     kinds: ['activation', 'support-contract', 'module-license'],
-    modules: modules.map(([name, state]) => ({ name, version: '1', statusText: state, state, license: 'Commercial', commercial: true })),
+    modules: modules.map(([name, state]) => ({ name, version: '1', statusText: state, state, license: 'Commercial', commercial: true, signature: 'Sangoma' })),
     runId,
     at: '2026-11-20T02:00:00.000Z',
   });

@@ -26,7 +26,7 @@ const EXPECTED: Record<string, (text: string) => void> = {
     expect(cleanOutput(text).noise).toEqual(['Cannot load the ionCube PHP Loader - it was already loaded']);
     expect(parsed).toEqual({
       ok: true,
-      value: [{ name: 'framework', version: '17.0.17', statusText: 'Enabled', state: 'enabled', license: 'GPLv2+', commercial: false }],
+      value: [{ name: 'framework', version: '17.0.17', statusText: 'Enabled', state: 'enabled', license: 'GPLv2+', commercial: false, signature: 'Sangoma' }],
     });
   },
   'ma-listonline-commercial.txt': (text) => {
@@ -40,6 +40,7 @@ const EXPECTED: Record<string, (text: string) => void> = {
         state: 'not-installed',
         license: 'Commercial',
         commercial: true,
+        signature: '',
       },
     ]);
   },
