@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { cleanOutput } from './readers/clean.js';
 import { recogniseFailure } from './readers/failures.js';
 import { parseLicenceInfo, type LicenceInfo, type ParseResult } from './readers/licence-info.js';
-import { parsePbxId, parseZendLicenceFile } from './readers/licence-file.js';
+import { isLicenceFileName, parsePbxId, readLicenceFile, type LicenceFileReading } from './readers/licence-file.js';
 import { parseModuleList, type ModuleRow } from './readers/module-list.js';
 import { SpawnError, type ExecResult, type PbxShell } from './shell.js';
 
@@ -183,20 +183,28 @@ export class PbxReader {
     return text === null ? null : parsePbxId(text);
   }
 
-  /** The fast, read-only path: where a Zend licence file is recognised, it must agree with fwconsole. */
-  private async compareWithLicenceFile(items: readonly LicensedItem[]): Promise<string[]> {
+  /** `license-*.zl` and `schmooze.zl` in the schmooze directory, with what each is. */
+  async readLicenceFiles(): Promise<Array<{ path: string; text: string; reading: LicenceFileReading }>> {
     const names = (await this.shell.listDir(this.options.schmoozeDir).catch(() => null)) ?? [];
-    const fromFwconsole = new Map(items.map((i) => [i.item, i]));
-    const warnings: string[] = [];
-    for (const name of names.filter((n) => /^license-.*\.zl$/.test(n)).sort()) {
+    const files: Array<{ path: string; text: string; reading: LicenceFileReading }> = [];
+    for (const name of names.filter(isLicenceFileName).sort()) {
       const path = `${this.options.schmoozeDir}/${name}`;
       const text = await this.shell.readFile(path).catch(() => null);
-      const fileItems = text === null ? null : parseZendLicenceFile(text);
-      if (fileItems === null) {
-        this.log.debug({ path }, 'licence file format not recognised; relying on fwconsole alone');
+      if (text !== null) files.push({ path, text, reading: readLicenceFile(text) });
+    }
+    return files;
+  }
+
+  /** The fast, read-only path: where a Zend licence file is recognised, it must agree with fwconsole. */
+  private async compareWithLicenceFile(items: readonly LicensedItem[]): Promise<string[]> {
+    const fromFwconsole = new Map(items.map((i) => [i.item, i]));
+    const warnings: string[] = [];
+    for (const { path, reading } of await this.readLicenceFiles()) {
+      if (reading.kind !== 'zend') {
+        this.log.info({ path }, reading.note);
         continue;
       }
-      for (const f of fileItems) {
+      for (const f of reading.items) {
         const other = fromFwconsole.get(f.item);
         if (other && compareExpiry(other.expiry, f.expiry) !== 0) {
           warnings.push(`${f.label}: fwconsole says ${formatExpiry(other.expiry)} but ${path} says ${formatExpiry(f.expiry)}; trusting fwconsole`);
