@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -9,11 +9,14 @@ export function rawCaptureDir(storePath: string): string {
   return join(dirname(storePath), 'unrecognised');
 }
 
-export function makeRawSaver(storePath: string, now: () => Date): (name: string, text: string) => string | null {
-  return (name, text) => {
+export function makeRawSaver(storePath: string, now: () => Date): (name: string, text: string, options?: { readonly once?: boolean }) => string | null {
+  return (name, text, options) => {
     const dir = rawCaptureDir(storePath);
-    const file = join(dir, `${now().toISOString().replace(/[:.]/g, '-')}-${name.replace(/[^a-z0-9-]/gi, '_')}.txt`);
+    const safe = name.replace(/[^a-z0-9-]/gi, '_');
+    // `once`: the same evidence every check (an unknown status word) is kept once, not every 15 minutes.
+    const file = join(dir, options?.once ? `${safe}.txt` : `${now().toISOString().replace(/[:.]/g, '-')}-${safe}.txt`);
     try {
+      if (options?.once && existsSync(file)) return file;
       mkdirSync(dir, { recursive: true, mode: 0o750 });
       writeFileSync(file, text, { mode: 0o600 });
       return file;

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { compareExpiry, formatExpiry } from '../core/expiry.js';
 import type { LicensedItem } from '../core/items.js';
 import { DEPLOYMENT_ID } from '../core/items.js';
@@ -15,8 +16,10 @@ export interface PbxReaderOptions {
   readonly schmoozeDir: string;
   readonly tty: boolean;
   readonly readTimeoutMs: number;
-  /** Keeps output the readers did not recognise, for a bug report; returns where it went. */
-  readonly saveRaw: (name: string, text: string) => string | null;
+  /** Keeps output the readers did not recognise, for a bug report; returns where it went. `once`: one file per name, kept. */
+  readonly saveRaw: (name: string, text: string, options?: { readonly once?: boolean }) => string | null;
+  /** Licence key -> module directory name (pbx.moduleAliases): which modules a licence key makes commercial. */
+  readonly moduleAliases?: Readonly<Record<string, string>>;
 }
 
 export interface PbxSnapshot {
@@ -41,8 +44,8 @@ export class PbxReader {
   async read(signal?: AbortSignal): Promise<PbxSnapshot> {
     const started = performance.now();
     const info = await this.readLicence(signal);
-    const modules = await this.readModules(signal);
-    const warnings: string[] = [];
+    const { rows: modules, result: listed } = await this.listModules(signal);
+    const warnings: string[] = this.unreadableStatuses(modules, info.items, listed);
 
     const pbxid = await this.readPbxIdFile();
     let deploymentId = info.deploymentId ?? pbxid;
@@ -78,13 +81,34 @@ export class PbxReader {
 
   /** `fwconsole ma list --format=json`: which commercial modules are installed and enabled. */
   async readModules(signal?: AbortSignal): Promise<ModuleRow[]> {
+    return (await this.listModules(signal)).rows;
+  }
+
+  private async listModules(signal?: AbortSignal): Promise<{ rows: ModuleRow[]; result: ExecResult }> {
     const result = await this.run(['ma', 'list', '--format=json'], { tty: false, signal });
     const rows = this.parsed('ma list', result, parseModuleList(result.stdout));
     if (rows.length === 0) {
       // Every FreePBX has at least the framework module: an empty list is a broken read, not a fact.
       throw this.unrecognised('ma list', result, 'the module list is empty');
     }
-    return rows;
+    return { rows, result };
+  }
+
+  /**
+   * A licensed or commercial module whose status text matches no known word:
+   * never taken for enabled. The output is kept (one file per module and text)
+   * for a bug report, and the alert plan raises its own alert from the stored state.
+   */
+  private unreadableStatuses(modules: readonly ModuleRow[], items: readonly LicensedItem[], listed: ExecResult): string[] {
+    const licensed = licensedModuleNames(items, this.options.moduleAliases ?? {});
+    const warnings: string[] = [];
+    for (const m of modules) {
+      if (m.state !== 'unknown' || !(m.commercial || licensed.has(m.name))) continue;
+      const name = `ma-list-status-${m.name}-${createHash('sha256').update(m.statusText).digest('hex').slice(0, 10)}`;
+      const savedTo = this.options.saveRaw(name, `# module ${m.name}: status text '${m.statusText}' not recognised\n${rawReport(listed)}`, { once: true });
+      warnings.push(`cannot tell whether ${m.name} is enabled: status text '${m.statusText}'${savedTo ? ` (output kept in ${savedTo})` : ''}`);
+    }
+    return warnings;
   }
 
   /** Runs fwconsole with the given arguments and classifies failures. */
@@ -222,11 +246,18 @@ export interface RunOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
+/** Module directory names that a licence key in `sa info` makes commercial. */
+export function licensedModuleNames(items: readonly LicensedItem[], aliases: Readonly<Record<string, string>>): Set<string> {
+  const names = new Set<string>();
+  for (const i of items) if (i.kind === 'module-license' && i.moduleKey && i.moduleKey !== 'global') names.add(aliases[i.moduleKey] ?? i.moduleKey);
+  return names;
+}
+
 function toEvidence(result: ExecResult): CommandEvidence {
   return { argv: result.argv, exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
-function rawReport(result: ExecResult): string {
+export function rawReport(result: ExecResult): string {
   return [
     `# command: ${result.argv.join(' ')}`,
     `# exit: ${result.exitCode ?? ''} signal: ${result.signal ?? ''}`,

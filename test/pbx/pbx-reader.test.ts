@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRawSaver } from '../../src/app/raw-capture.js';
@@ -65,6 +65,27 @@ describe('PbxReader against the simulated fwconsole', () => {
     expect(modules.find((m) => m.name === 'broadcast')).toMatchObject({ statusText: 'Attivato', state: 'enabled' });
     expect(modules.find((m) => m.name === 'cos')).toMatchObject({ statusText: 'Disattivato', state: 'disabled' });
     expect(modules.find((m) => m.name === 'areminder')).toMatchObject({ state: 'unknown' });
+  });
+
+  it('never takes an unreadable status of a licensed module for enabled: warns and keeps the output once per text', async () => {
+    const sandbox = makeSandbox(tmp());
+    sandbox.edit((s) => {
+      // zulu: licensed (zulu_exp) although its License column is not Commercial; framework: neither.
+      const zulu = s.pbx.modules.find((m) => m.name === 'zulu')!;
+      zulu.statusText = 'Включено';
+      zulu.license = 'GPLv3+';
+    });
+    const reader = readerFor(sandbox);
+
+    const first = await reader.read();
+    const second = await reader.read();
+
+    expect(first.modules.find((m) => m.name === 'zulu')).toMatchObject({ state: 'unknown', commercial: false });
+    expect(first.warnings).toEqual([expect.stringMatching(/^cannot tell whether zulu is enabled: status text 'Включено' \(output kept in .*ma-list-status-zulu-[0-9a-f]{10}\.txt\)$/)]);
+    expect(second.warnings).toEqual(first.warnings);
+    const saved = readdirSync(join(sandbox.dir, 'unrecognised'));
+    expect(saved).toHaveLength(1);
+    expect(readFileSync(join(sandbox.dir, 'unrecognised', saved[0]!), 'utf8')).toMatch(/^# module zulu: status text 'Включено' not recognised\n# command: .*ma list --format=json[\s\S]*"Включено"/);
   });
 
   it('says a TTY is needed when sa info runs without one', async () => {
