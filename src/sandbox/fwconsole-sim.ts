@@ -87,6 +87,13 @@ export function simulate(state: SandboxState, args: readonly string[], ctx: SimC
     return { ...base, stdout: out.text(), exitCode: 1 };
   }
 
+  if (pbx.captured) {
+    // A PBX built from a capture bundle: byte for byte what the real one printed, nothing invented.
+    const hit = pbx.captured.commands[args.join(' ')];
+    if (hit) return { ...base, changed: true, stdout: hit.stdout, exitCode: hit.exitCode };
+    return { ...base, stdout: `Command "${args.join(' ')}" was not captured in ${pbx.captured.source}.\n`, exitCode: 1 };
+  }
+
   switch (command) {
     case 'sa info':
       return { ...base, ...saInfo(pbx, ctx, out) };

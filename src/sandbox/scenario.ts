@@ -62,6 +62,7 @@ export function defaultScenario(today: string, options: { deploymentId?: string;
       modules: MODULES.map((m) => ({ version: '17.0.1', license: 'Commercial', status: 'enabled', signature: 'Sangoma', ...m.module })),
       faults: {},
       calls: {},
+      captured: null,
     },
     portal: {
       token: options.token,

@@ -63,6 +63,18 @@ export const SimPbx = z.strictObject({
   faults: z.record(z.string(), FwconsoleFault).default({}),
   /** How many times each command ran, for tests ("sa activate": 1). */
   calls: z.record(z.string(), z.number()).default({}),
+  /**
+   * Set by `sandbox init --from-capture`: fwconsole prints exactly what the captured PBX printed,
+   * by its arguments (`sa info --no-ansi`, `ma list --format=json`...); anything else was not captured.
+   */
+  captured: z
+    .strictObject({
+      source: z.string(),
+      commands: z.record(z.string(), z.strictObject({ stdout: z.string(), exitCode: z.number().int() })),
+      pbxid: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
 });
 
 export const PortalModule = z.strictObject({
