@@ -67,7 +67,7 @@ const unrecognised: DoctorCheck = {
       ...(unknown.length > 0 ? [`cannot tell whether ${unknown.map((m) => `${m.name} ('${m.statusText}')`).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} enabled`] : []),
       ...(saved.length > 0 ? [`${saved.length} unrecognised output${saved.length === 1 ? '' : 's'} kept in ${dir}`] : []),
     ];
-    return warn(what.join('; '), `Run \`${CAPTURE_COMMAND}\` and send the bundle it writes to the agent's maintainers, so the words are learnt.`);
+    return warn(what.join('; '), `Run \`${CAPTURE_COMMAND}\` and send the bundle it writes to the agent's maintainers, so the words are learnt${saved.length > 0 ? `; then remove the files in ${dir}` : ''}.`);
   },
 };
 
