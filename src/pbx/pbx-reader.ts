@@ -257,7 +257,7 @@ function toEvidence(result: ExecResult): CommandEvidence {
   return { argv: result.argv, exitCode: result.exitCode, signal: result.signal, stdout: result.stdout, stderr: result.stderr };
 }
 
-export function rawReport(result: ExecResult): string {
+function rawReport(result: ExecResult): string {
   return [
     `# command: ${result.argv.join(' ')}`,
     `# exit: ${result.exitCode ?? ''} signal: ${result.signal ?? ''}`,
