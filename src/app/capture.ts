@@ -102,6 +102,7 @@ export async function captureBundle(config: AgentConfig, shell: PbxShell, clock:
 
   let bundleFiles: Map<string, Buffer> = files;
   let redactions: CaptureManifest['redactions'] = null;
+  let listed: CapturedFile[] = captured;
   if (options.redact) {
     const texts = [...files.values()].map((b) => b.toString('utf8'));
     const info = parseLicenceInfo(files.get('commands/sa-info.stdout')?.toString('utf8') ?? '');
@@ -109,6 +110,8 @@ export async function captureBundle(config: AgentConfig, shell: PbxShell, clock:
     const redacted = redactFiles(files, { deploymentIds, names: findNames(texts) });
     bundleFiles = redacted.files;
     redactions = redacted.counts;
+    // Licence files are named after the deployment: their names in the manifest and the bundle too.
+    listed = captured.map((f) => ({ ...f, source: redacted.redact(f.source), path: f.path === null ? null : redacted.redact(f.path) }));
   }
 
   const manifest: Omit<CaptureManifest, 'entries'> = {
@@ -122,7 +125,7 @@ export async function captureBundle(config: AgentConfig, shell: PbxShell, clock:
     redacted: options.redact,
     redactions,
     commands,
-    files: captured,
+    files: listed,
   };
   return { bundle: packBundle(manifest, bundleFiles), manifest, summary };
 }

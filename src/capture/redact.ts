@@ -10,8 +10,11 @@ export interface Secrets {
 }
 
 export interface RedactionResult {
+  /** Entries, their paths redacted too (`license-<deployment>.zl.head`). */
   readonly files: Map<string, Buffer>;
   readonly counts: { readonly deploymentIds: number; readonly names: number };
+  /** The same replacements for any other text of the bundle (the manifest's paths). */
+  readonly redact: (text: string) => string;
 }
 
 /** Keys whose value names a customer: Registered-To, Licensed-To, organization_name, ... */
@@ -56,9 +59,12 @@ export function redactFiles(files: ReadonlyMap<string, Buffer>, secrets: Secrets
       const redacted = apply(decoded.toString('latin1'));
       return redacted === decoded.toString('latin1') ? token : Buffer.from(redacted, 'latin1').toString('base64');
     });
-    out.set(path, Buffer.from(apply(text), 'latin1'));
+    out.set(redactText(path), Buffer.from(apply(text), 'latin1'));
   }
-  return { files: out, counts: { deploymentIds: ids.length, names: names.length } };
+  function redactText(text: string): string {
+    return Buffer.from(apply(latin1(text)), 'latin1').toString('utf8');
+  }
+  return { files: out, counts: { deploymentIds: ids.length, names: names.length }, redact: redactText };
 }
 
 /** Same shape, so the sandbox and the readers still take it: digits stay digits, length stays. */

@@ -21,9 +21,10 @@ describe('redaction', () => {
       ['b.json', Buffer.from('{"deploymentId":"631234567","who":"Acme Phones GmbH"}')],
       ['c.bin', Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), Buffer.from(' 631234567 '), Buffer.from([0xc3])])],
       ['d.txt', Buffer.from(`support_contract: ${contract({ organization_name: 'Acme Phones GmbH', expiration: '2027-01-01' })}\n`)],
+      ['license-631234567.zl.head', Buffer.from('Product-Name = PBXact\n')],
     ]);
 
-    const { files: out, counts } = redactFiles(files, { deploymentIds: ['631234567'], names: ['Acme Phones GmbH'] });
+    const { files: out, counts, redact } = redactFiles(files, { deploymentIds: ['631234567'], names: ['Acme Phones GmbH'] });
 
     expect(counts).toEqual({ deploymentIds: 1, names: 1 });
     expect(out.get('a.txt')!.toString()).toBe('Deployment ID: 900000001\nRegistered-To: Redacted Name 1\nversion 6312345678 stays\n');
@@ -31,6 +32,8 @@ describe('redaction', () => {
     expect(out.get('c.bin')!.equals(Buffer.concat([Buffer.from([0xff, 0xfe, 0x00]), Buffer.from(' 900000001 '), Buffer.from([0xc3])]))).toBe(true);
     const token = out.get('d.txt')!.toString().split(' ')[1]!.trim();
     expect(JSON.parse(Buffer.from(token, 'base64').toString())).toEqual({ organization_name: 'Redacted Name 1', expiration: '2027-01-01' });
+    expect(out.get('license-900000001.zl.head')!.toString()).toBe('Product-Name = PBXact\n');
+    expect(redact('/etc/schmooze/license-631234567.zl (Acme Phones GmbH, Büro)')).toBe('/etc/schmooze/license-900000001.zl (Redacted Name 1, Büro)');
   });
 
   it('changes nothing when there is nothing to redact', () => {

@@ -96,6 +96,9 @@ describe('capture', () => {
       expect(data.toString('utf8'), name).not.toContain(ID);
       expect(data.toString('utf8'), name).not.toContain('Example Telecom Ltd');
     }
+    expect([...bundle.files.keys()].join(' ')).not.toContain(ID);
+    expect(JSON.stringify(bundle.manifest)).not.toContain(ID);
+    expect(bundle.manifest.files.map((f) => f.path)).toContain('licence-files/license-90000000001.zl.head');
     const standIn = '90000000001';
     expect(text(bundle, 'files/pbxid')).toBe(`${standIn}\n`);
     expect(text(bundle, 'commands/sa-info.stdout')).toContain(`Deployment ID: ${standIn}`);
