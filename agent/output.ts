@@ -12,7 +12,12 @@ export function print(text: string): void {
 }
 
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(value, jsonMaps, 2)}\n`);
+}
+
+/** Tables keyed by data are Maps inside the agent and objects in JSON (fromEntries keeps even a `__proto__` key as data). */
+function jsonMaps(_key: string, value: unknown): unknown {
+  return value instanceof Map ? Object.fromEntries(value) : value;
 }
 
 /** Prints an error the way operators read it: what happened, then what to do. Returns the exit code. */

@@ -1,14 +1,16 @@
+import { stripControls } from './core/safe-text.js';
+
 /**
  * Typed errors. Each says what happened (`message`) and what to do (`hint`);
  * callers decide retry versus fail by class, the CLI maps classes to exit codes.
  */
 export class AgentError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
+  readonly hint: string;
+
+  constructor(message: string, hint: string, options?: { cause?: unknown }) {
+    // Messages quote what fwconsole, a portal, an SSH server or a file said, and reach terminals and the store.
+    super(stripControls(message), options);
+    this.hint = stripControls(hint);
     this.name = new.target.name;
   }
 }

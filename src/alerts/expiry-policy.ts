@@ -18,7 +18,7 @@ export interface ThresholdSettings {
   /** Days before expiry, any order. */
   readonly thresholds: readonly number[];
   /** Licence key -> thresholds for that module's licence and maintenance. */
-  readonly perModule: Readonly<Record<string, readonly number[]>>;
+  readonly perModule: ReadonlyMap<string, readonly number[]>;
   readonly expiredRepeatMs: number;
 }
 
@@ -53,7 +53,7 @@ export function expirySubject(deploymentId: string, item: string, expiry: string
 
 export function thresholdsFor(item: Pick<ExpiryItem, 'kind' | 'moduleKey'>, settings: Pick<ThresholdSettings, 'thresholds' | 'perModule'>): readonly number[] {
   const moduleKind = item.kind === 'module-license' || item.kind === 'module-maintenance';
-  if (moduleKind && item.moduleKey !== null) return settings.perModule[item.moduleKey] ?? settings.thresholds;
+  if (moduleKind && item.moduleKey !== null) return settings.perModule.get(item.moduleKey) ?? settings.thresholds;
   return settings.thresholds;
 }
 

@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import type { AlertMark } from '../store/alert-state.js';
 import type { Condition, ModuleConditionKind, Unverified } from './health-policy.js';
-import { deploymentLine, deploymentTitle, names, type AlertContext, type DraftAlert } from './messages.js';
+import { deploymentLine, deploymentTitle, listLines, MAX_DATA_ITEMS, names, type AlertContext, type DraftAlert } from './messages.js';
 
 /** Texts for operational alerts and for their resolution. Pure. */
 
@@ -27,7 +27,7 @@ export function conditionAlerts(conditions: readonly Condition[], ctx: AlertCont
 }
 
 function isModuleKind(kind: string): kind is ModuleConditionKind {
-  return kind in MODULE_TEXT;
+  return Object.hasOwn(MODULE_TEXT, kind);
 }
 
 function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
@@ -45,7 +45,7 @@ function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
           deploymentLine(id, ctx),
           '',
           'The portal shows these renewals, but after applying them the PBX still shows the old dates:',
-          ...list.map((u) => `  - ${u.item}: PBX ${u.pbx ?? 'none'}, portal ${u.portal}`),
+          ...listLines(list, (u) => `  - ${u.item}: PBX ${u.pbx ?? 'none'}, portal ${u.portal}`),
           ...(typeof facts.error === 'string' ? ['', `Last error: ${facts.error}`] : []),
           '',
           'What to do:',
@@ -53,7 +53,7 @@ function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
           '  2. If the dates still do not change, use System Admin -> Activation -> Update Activation in the GUI',
           '     and contact Sangoma support with the deployment id: the renewal is paid for.',
         ].join('\n'),
-        data: { kind: c.kind, deploymentId: id, unverified: list },
+        data: { kind: c.kind, deploymentId: id, unverified: list.slice(0, MAX_DATA_ITEMS), unverifiedTotal: list.length },
       };
     }
     case 'failing': {
@@ -147,13 +147,12 @@ const MODULE_TEXT: Record<ModuleConditionKind, { state: string; heading: string;
 function moduleAlert(kind: ModuleConditionKind, deploymentId: string, list: readonly Condition[], ctx: AlertContext): DraftAlert {
   const modules = list.map((c) => c.facts as unknown as ModuleFact);
   const text = MODULE_TEXT[kind];
-  const names = modules.map((m) => m.module).join(', ');
   const title =
     kind === 'module-status-unknown'
       ? modules.length === 1
         ? `cannot tell whether ${modules[0]!.module} is enabled: status text '${modules[0]!.statusText}'`
-        : `cannot tell whether ${modules.length} licensed modules are enabled: ${modules.map((m) => `${m.module} ('${m.statusText}')`).join(', ')}`
-      : `licensed commercial module${modules.length === 1 ? '' : 's'} ${text.state}: ${names}`;
+        : `cannot tell whether ${modules.length} licensed modules are enabled: ${names(modules.map((m) => ({ label: `${m.module} ('${m.statusText}')` })))}`
+      : `licensed commercial module${modules.length === 1 ? '' : 's'} ${text.state}: ${names(modules.map((m) => ({ label: m.module })))}`;
   const fixes = [...new Set(modules.map(text.fix))];
   return {
     kind,
@@ -166,29 +165,30 @@ function moduleAlert(kind: ModuleConditionKind, deploymentId: string, list: read
       deploymentLine(deploymentId, ctx),
       '',
       text.heading,
-      ...modules.map((m) => `  - ${m.module}: ${m.licence} valid until ${m.expiry}; ma list status '${m.statusText}'`),
+      ...listLines(modules, (m) => `  - ${m.module}: ${m.licence} valid until ${m.expiry}; ma list status '${m.statusText}'`, 'modules'),
       '',
-      `${text.note} ${fixes.join('; ')}`,
+      `${text.note} ${fixes.slice(0, 3).join('; ')}${fixes.length > 3 ? '; ...' : ''}`,
     ].join('\n'),
-    data: { kind, deploymentId, modules },
+    data: { kind, deploymentId, modules: modules.slice(0, MAX_DATA_ITEMS), modulesTotal: modules.length },
   };
 }
 
-const RESOLVED_TEXT: Record<string, string> = {
-  unverified: 'the renewal is now applied',
-  failing: 'checks succeed again',
-  'dead-man': 'a check succeeded again',
-  clock: 'the clock is trustworthy again; expiry alerts resume',
-  'module-disabled': 'module enabled again (or no longer licensed)',
-  'module-broken': 'module no longer broken (or no longer licensed)',
-  'module-needs-upgrade': 'module upgrade installed (or no longer licensed)',
-  'module-status-unknown': "the module's status is readable again (or no longer licensed)",
-};
+const RESOLVED_TEXT = new Map<string, string>([
+  ['unverified', 'the renewal is now applied'],
+  ['failing', 'checks succeed again'],
+  ['dead-man', 'a check succeeded again'],
+  ['clock', 'the clock is trustworthy again; expiry alerts resume'],
+  ['module-disabled', 'module enabled again (or no longer licensed)'],
+  ['module-broken', 'module no longer broken (or no longer licensed)'],
+  ['module-needs-upgrade', 'module upgrade installed (or no longer licensed)'],
+  ['module-status-unknown', "the module's status is readable again (or no longer licensed)"],
+]);
 
 /** A condition is gone: one message closes it. */
 export function resolvedAlert(mark: AlertMark, ctx: AlertContext): DraftAlert {
   const [, kind = mark.kind, ...scope] = mark.subject.split('/');
-  const what = RESOLVED_TEXT[kind] ?? 'resolved';
+  // The kind comes from a stored subject: a Map answers only for the kinds listed.
+  const what = RESOLVED_TEXT.get(kind) ?? 'resolved';
   const where = mark.deploymentId ? deploymentTitle(mark.deploymentId, ctx) : `pbx-activation-agent on ${scope[0] ?? 'local'}`;
   const module = kind.startsWith('module-') ? ` (${scope[scope.length - 1]})` : '';
   return {

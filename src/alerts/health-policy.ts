@@ -137,12 +137,13 @@ export interface ModuleFacts {
   readonly statusText: string;
 }
 
-const MODULE_KIND: Readonly<Record<string, { kind: ModuleConditionKind; severity: Severity }>> = {
-  disabled: { kind: 'module-disabled', severity: 'warning' },
-  broken: { kind: 'module-broken', severity: 'critical' },
-  'needs-upgrade': { kind: 'module-needs-upgrade', severity: 'warning' },
-  unknown: { kind: 'module-status-unknown', severity: 'warning' },
-};
+/** By the state stored for a module (a string from the store: a Map, so no name is ever looked up on a prototype). */
+const MODULE_KIND: ReadonlyMap<string, { kind: ModuleConditionKind; severity: Severity }> = new Map([
+  ['disabled', { kind: 'module-disabled', severity: 'warning' }],
+  ['broken', { kind: 'module-broken', severity: 'critical' }],
+  ['needs-upgrade', { kind: 'module-needs-upgrade', severity: 'warning' }],
+  ['unknown', { kind: 'module-status-unknown', severity: 'warning' }],
+]);
 
 /**
  * Licensed modules that are not running, or whose state cannot be read. A
@@ -154,14 +155,14 @@ export function moduleConditions(
   deploymentId: string,
   modules: readonly ModuleFacts[],
   licences: ReadonlyArray<{ readonly moduleKey: string | null; readonly expiry: string; readonly label: string }>,
-  aliases: Readonly<Record<string, string>>,
+  aliases: ReadonlyMap<string, string>,
   today: string,
 ): Condition[] {
   const out: Condition[] = [];
   for (const m of modules) {
-    const what = MODULE_KIND[m.state];
+    const what = MODULE_KIND.get(m.state);
     if (!what) continue;
-    const licence = licences.find((l) => l.moduleKey !== null && (aliases[l.moduleKey] ?? l.moduleKey) === m.name);
+    const licence = licences.find((l) => l.moduleKey !== null && (aliases.get(l.moduleKey) ?? l.moduleKey) === m.name);
     if (!licence) continue;
     const days = daysLeft(expiryFromStored(licence.expiry), today);
     if (days !== null && days < 0) continue;

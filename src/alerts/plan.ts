@@ -11,7 +11,7 @@ export interface PlanContext {
   readonly today: string;
   readonly timeZone: string;
   readonly settings: AlertSettings;
-  readonly moduleAliases: Readonly<Record<string, string>>;
+  readonly moduleAliases: ReadonlyMap<string, string>;
   /** `clock.maxSkew`: the same limit the cycle judges the clock by. */
   readonly maxClockSkewMs: number;
 }

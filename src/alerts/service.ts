@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { processAlive } from '../process/alive.js';
 import type { AlertSettings } from '../config/alerts-schema.js';
 import { calendarDate } from '../core/expiry.js';
+import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { AlertMessage, Channel } from '../notify/channel.js';
 import type { AlertEvent } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
 import { planAlerts } from './plan.js';
-import { testAlert, type DraftAlert } from './messages.js';
+import { boundedAlert, testAlert, type DraftAlert } from './messages.js';
 
 export interface AlertServiceDeps {
   readonly store: Store;
@@ -23,7 +24,7 @@ export interface AlertServiceOptions {
   readonly settings: AlertSettings;
   /** `config.timeZone`; unset: the host's. */
   readonly timeZone: string | undefined;
-  readonly moduleAliases: Readonly<Record<string, string>>;
+  readonly moduleAliases: ReadonlyMap<string, string>;
   /** `clock.maxSkew`. */
   readonly maxClockSkewMs: number;
 }
@@ -80,7 +81,7 @@ export class AlertService {
         const at = now.toISOString();
         for (const subject of plan.close) s.alerts.closeMark(subject, at);
         for (const mark of plan.marks) s.alerts.putMark({ ...mark, at });
-        const enqueued = plan.alerts.flatMap((draft) => {
+        const enqueued = plan.alerts.map(boundedAlert).flatMap((draft) => {
           const id = s.outbox.enqueue({ ...draft, uid: randomUUID(), createdAt: at });
           return id === null ? [] : [{ id, kind: draft.kind, title: draft.title }];
         });
@@ -108,7 +109,7 @@ export class AlertService {
 
   /** Sends a test message straight to every channel (not through the outbox). */
   async test(now: Date, host: string): Promise<ChannelTestResult[]> {
-    const message = toMessage({ ...testAlert(host, now), uid: randomUUID(), createdAt: now.toISOString() });
+    const message = toMessage({ ...boundedAlert(testAlert(host, now)), uid: randomUUID(), createdAt: now.toISOString() });
     return Promise.all(
       this.deps.channels.map(async (channel) => {
         const started = performance.now();
@@ -116,7 +117,7 @@ export class AlertService {
           await channel.send(message);
           return { channel: channel.id, description: channel.description, ok: true, error: null, durationMs: performance.now() - started };
         } catch (err) {
-          return { channel: channel.id, description: channel.description, ok: false, error: channel.redact(errorMessage(err)), durationMs: performance.now() - started };
+          return { channel: channel.id, description: channel.description, ok: false, error: failureText(channel, err), durationMs: performance.now() - started };
         }
       }),
     );
@@ -144,7 +145,7 @@ export class AlertService {
       try {
         await channel.send(toMessage(claimed));
       } catch (err) {
-        const error = channel.redact(errorMessage(err));
+        const error = failureText(channel, err);
         const retryAt = store.guard((s) => s.outbox.failed(claimed.id, channel.id, error, at, (n) => this.backoffMs(n)));
         log.warn({ alertId: claimed.id, channel: channel.id, error, retryAt }, 'alert not delivered; it waits in the outbox');
         result.failed.push({ eventId: claimed.id, channel: channel.id, error, retryAt });
@@ -174,6 +175,11 @@ export class AlertService {
     const { retryAfter, retryMax } = this.options.settings;
     return Math.min(retryMax, retryAfter * 2 ** Math.min(failures - 1, 30));
   }
+}
+
+/** What a channel's failure said (a receiver's body, a hook's stderr), without secrets, as one safe bounded line. */
+function failureText(channel: Channel, err: unknown): string {
+  return safeLine(channel.redact(errorMessage(err)), TEXT_LIMITS.message);
 }
 
 function toMessage(e: Pick<AlertEvent, 'uid' | 'kind' | 'severity' | 'deploymentId' | 'title' | 'body' | 'data' | 'createdAt'> | (DraftAlert & { uid: string; createdAt: string })): AlertMessage {

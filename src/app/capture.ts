@@ -121,7 +121,7 @@ export async function captureBundle(config: AgentConfig, shell: PbxShell, clock:
     agentVersion: agentVersion(),
     shell: shell.description,
     fwconsole: config.pbx.fwconsole,
-    moduleAliases: { ...config.pbx.moduleAliases },
+    moduleAliases: Object.fromEntries(config.pbx.moduleAliases),
     redacted: options.redact,
     redactions,
     commands,

@@ -61,7 +61,7 @@ export interface StatusReport {
  * One query per table whatever the number of deployments (a fleet store holds
  * a thousand), grouped here.
  */
-export function buildStatus(store: Store, today: string, moduleAliases: Readonly<Record<string, string>>, deploymentId?: string): StatusReport {
+export function buildStatus(store: Store, today: string, moduleAliases: ReadonlyMap<string, string>, deploymentId?: string): StatusReport {
   const deployments = store.expiries.deployments().filter((d) => deploymentId === undefined || d.id === deploymentId);
   const items = groupBy(store.expiries.items(deploymentId), (i) => i.deploymentId);
   const modules = groupBy(store.expiries.moduleStates(deploymentId), (m) => m.deploymentId);
@@ -89,12 +89,12 @@ export function buildStatus(store: Store, today: string, moduleAliases: Readonly
 }
 
 /** Soonest expiry first (`never` last), then by item id. */
-function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string, ModuleStateRow>, moduleAliases: Readonly<Record<string, string>>, today: string): StatusItem[] {
+function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string, ModuleStateRow>, moduleAliases: ReadonlyMap<string, string>, today: string): StatusItem[] {
   return stored
     .map((i) => ({ i, expiry: expiryFromStored(i.expiry) }))
     .sort((a, b) => compareExpiry(a.expiry, b.expiry) || compareText(a.i.item, b.i.item))
     .map(({ i, expiry }): StatusItem => {
-      const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases[i.moduleKey] ?? i.moduleKey) : null;
+      const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases.get(i.moduleKey) ?? i.moduleKey) : null;
       const row = module === null ? undefined : modules.get(module);
       return {
         item: i.item,

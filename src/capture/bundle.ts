@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { keyedRecord } from '../config/keyed-map.js';
+import { parseJson } from '../core/strict-json.js';
 import { UsageError } from '../errors.js';
 import { readTarGz, TarError, writeTarGz } from './tar.js';
 
@@ -49,7 +51,7 @@ export const CaptureManifest = z.strictObject({
   shell: z.string(),
   fwconsole: z.string(),
   /** pbx.moduleAliases of the capturing agent: which licence key is which module. */
-  moduleAliases: z.record(z.string(), z.string()),
+  moduleAliases: keyedRecord(z.string(), z.string()),
   redacted: z.boolean(),
   redactions: z.strictObject({ deploymentIds: z.number().int(), names: z.number().int() }).nullable(),
   commands: z.array(CapturedCommand),
@@ -84,13 +86,9 @@ export function unpackBundle(data: Buffer, source: string): Bundle {
   }
   const raw = entries.get(MANIFEST_PATH);
   if (!raw) throw new UsageError(`${source} is not a capture bundle: it has no ${MANIFEST_PATH}`, fix);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw.toString('utf8'));
-  } catch (err) {
-    throw new UsageError(`${source}: ${MANIFEST_PATH} is not JSON (${(err as Error).message})`, fix);
-  }
-  const manifest = CaptureManifest.safeParse(parsed);
+  const parsed = parseJson(raw.toString('utf8'));
+  if (!parsed.ok) throw new UsageError(`${source}: ${MANIFEST_PATH} is not usable JSON (${parsed.problem})`, fix);
+  const manifest = CaptureManifest.safeParse(parsed.value);
   if (!manifest.success) {
     throw new UsageError(`${source}: ${MANIFEST_PATH} is not a capture manifest: ${manifest.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`, fix);
   }

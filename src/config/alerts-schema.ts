@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MODULE_KEY } from '../core/items.js';
 import { Duration } from './duration-schema.js';
+import { keyedMap } from './keyed-map.js';
 
 /**
  * The `alerts` section: when to warn (thresholds, repeats, health limits) and
@@ -99,7 +100,7 @@ export const AlertSettings = z.strictObject({
   /** Days before expiry at which to warn, once each per expiry value. */
   thresholds: Thresholds.prefault([60, 30, 14, 7, 3, 1]),
   /** Licence key -> its own thresholds (licence and maintenance of that module); [] silences it. */
-  perModule: z.record(z.string().regex(MODULE_KEY), Thresholds).default({}),
+  perModule: keyedMap(z.string().regex(MODULE_KEY, 'must be a licence key such as "zulu"'), Thresholds, '{"zulu": [30, 7]}').default(() => new Map()),
   /** An expired item is announced again this often, never more: at least 1h. */
   expiredRepeat: Duration.refine((ms) => ms >= 3_600_000, 'must be at least 1h').prefault('7d'),
   /** Warn when every check has failed for longer than this. */

@@ -1,5 +1,7 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
+import { hasControls } from '../core/safe-text.js';
+import { parseJson } from '../core/strict-json.js';
 import { ConfigError } from '../errors.js';
 import { agentVersion } from '../version.js';
 import { configDigest, readConfigText } from './config-file.js';
@@ -27,16 +29,15 @@ export function loadConfig(path: string, text: string = readConfigText(path)): L
 
 /** Validates a config text; relative paths in it are taken relative to the file's directory. */
 export function parseConfig(text: string, path: string): AgentConfig {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(path, [jsonProblem(text, err as Error)], 'The file must be a single JSON object; fix the syntax at the position shown.');
-  }
+  const json = parseJson(text);
+  if (!json.ok && json.kind === 'syntax') throw new ConfigError(path, [jsonProblem(text, json.error)], 'The file must be a single JSON object; fix the syntax at the position shown.');
+  // JSON.parse would keep the last of two different values silently: which one the operator meant is theirs to say.
+  if (!json.ok) throw new ConfigError(path, [`${json.path || '(top level)'}: ${json.problem}; keep one`]);
+  const data = json.value;
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw new ConfigError(path, ['the file must contain a JSON object ({ ... })']);
   }
-  const problems = inlineSecretProblems(data);
+  const problems = [...inlineSecretProblems(data), ...controlCharacterProblems(data)];
   const parsed = AgentConfig.safeParse(data);
   if (!parsed.success) problems.push(...formatIssues(parsed.error.issues));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(path, problems);
@@ -75,6 +76,20 @@ function inlineSecretProblems(data: unknown, path: string[] = []): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * Names and paths in the configuration end up in messages, logs and alert
+ * bodies: a control character or a bidirectional override there is refused,
+ * not carried along (they have no business in a path, an address or an argv).
+ */
+export function controlCharacterProblems(data: unknown, path: string[] = []): string[] {
+  if (typeof data === 'string') return hasControls(data) ? [`${path.join('.') || '(top level)'}: contains a control or bidirectional-override character; remove it`] : [];
+  if (typeof data !== 'object' || data === null) return [];
+  return Object.entries(data).flatMap(([key, value]) => {
+    const here = [...path, hasControls(key) ? JSON.stringify(key).replace(/[^\x20-\x7e]/g, '?') : key];
+    return [...(hasControls(key) ? [`${here.join('.')}: the key contains a control or bidirectional-override character`] : []), ...controlCharacterProblems(value, here)];
+  });
 }
 
 export function jsonProblem(text: string, err: Error): string {

@@ -3,9 +3,13 @@ import { AlertSettings } from './alerts-schema.js';
 import { Duration } from './duration-schema.js';
 import { DEPLOYMENT_ID, MODULE_KEY } from '../core/items.js';
 import { looksLikeWindow, parseWindow } from '../core/window.js';
+import { keyedMap } from './keyed-map.js';
 import { parseListen } from './listen.js';
 
 export { Duration };
+
+/** A module directory name as `ma list` prints it. */
+const ModuleName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$/, 'must be a module name such as "cdrreports"');
 
 const LogLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
 
@@ -34,7 +38,7 @@ export const PbxSettings = z.strictObject({
   settleDelay: Duration.prefault('15s'),
   settleTimeout: Duration.prefault('3m'),
   /** Licence key -> module directory name, where they differ (e.g. {"cdrpro": "cdrreports"}). */
-  moduleAliases: z.record(z.string().regex(MODULE_KEY), z.string().min(1)).default({}),
+  moduleAliases: keyedMap(z.string().regex(MODULE_KEY, 'must be a licence key such as "cdrpro"'), ModuleName, '{"cdrpro": "cdrreports"}').default(() => new Map()),
 });
 
 /** https anywhere; plain http only to this host (the sandbox, a local proxy). */

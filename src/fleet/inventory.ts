@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { formatIssues, jsonProblem } from '../config/load.js';
+import { controlCharacterProblems, formatIssues, jsonProblem } from '../config/load.js';
 import { PbxSettings } from '../config/schema.js';
 import { DEPLOYMENT_ID } from '../core/items.js';
+import { parseJson } from '../core/strict-json.js';
 import { ConfigError, UsageError } from '../errors.js';
 import { FINGERPRINT } from '../pbx/host-key.js';
 import type { SshTarget } from '../pbx/ssh-target.js';
@@ -86,19 +87,16 @@ export function loadInventory(path: string): Inventory {
       'Create it (see "Fleet: many PBXs over SSH" in the README), or pass --inventory FILE / set fleet.inventory in the agent config.',
     );
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new ConfigError(path, [jsonProblem(text, err as Error)], 'The inventory must be a single JSON object; fix the syntax at the position shown.');
-  }
-  return parseInventory(data, path);
+  const json = parseJson(text);
+  if (!json.ok && json.kind === 'syntax') throw new ConfigError(path, [jsonProblem(text, json.error)], 'The inventory must be a single JSON object; fix the syntax at the position shown.');
+  if (!json.ok) throw new ConfigError(path, [`${json.path || '(top level)'}: ${json.problem}; keep one`], DEFAULT_INVENTORY_HINT);
+  return parseInventory(json.value, path);
 }
 
 export function parseInventory(data: unknown, path: string): Inventory {
   const parsed = InventoryFile.safeParse(data);
   const names = rawHostNames(data);
-  const problems = parsed.success ? [] : formatIssues(parsed.error.issues).map((p) => labelHost(p, names));
+  const problems = [...controlCharacterProblems(data), ...(parsed.success ? [] : formatIssues(parsed.error.issues))].map((p) => labelHost(p, names));
   problems.push(...mergedProblems(data, names));
   if (problems.length > 0 || !parsed.success) throw new ConfigError(path, problems, DEFAULT_INVENTORY_HINT);
 

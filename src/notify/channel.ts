@@ -1,3 +1,4 @@
+import { safeLine } from '../core/safe-text.js';
 import type { Severity } from '../store/outbox.js';
 
 /** An alert as channels see it. */
@@ -52,8 +53,7 @@ export function scrub(text: string, secrets: ReadonlyArray<string | null | undef
   return out;
 }
 
-/** The common shape of a channel failure: what happened, shortened to one line. */
+/** The common shape of a channel failure: what a receiver, a hook or an MTA said, as one safe line (no controls, no bidi overrides), shortened. */
 export function oneLine(text: string, max = 300): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
+  return safeLine(text, max);
 }

@@ -1,5 +1,6 @@
 import { runProcess, SpawnError } from '../process/run-process.js';
 import { DeliveryError, oneLine, type AlertMessage, type Channel } from './channel.js';
+import { CHANNEL_LIMITS, fitBytes, fitPayload, shortenBody } from './limits.js';
 
 /**
  * A command hook: runs an executable (no shell) with the alert in ALERT_*
@@ -23,7 +24,7 @@ export class CommandChannel implements Channel {
     try {
       result = await runProcess(this.argv, { timeoutMs: this.timeoutMs, env: hookEnvironment(message) });
     } catch (err) {
-      throw new DeliveryError(`${this.description}: cannot start it (${err instanceof SpawnError ? err.code : String(err)}); check the path and that it is executable`);
+      throw new DeliveryError(`${this.description}: ${startProblem(err)}`);
     }
     if (result.timedOut) throw new DeliveryError(`${this.description}: did not finish within ${Math.round(this.timeoutMs / 1000)}s (stopped)`);
     if (result.exitCode !== 0) {
@@ -37,8 +38,29 @@ export class CommandChannel implements Channel {
   }
 }
 
-/** Only what a hook needs: the agent's own environment (credentials directory, ...) is not passed on. */
+/** Why the hook could not be started, with what to do about that cause (not every failure is a wrong path). */
+function startProblem(err: unknown): string {
+  const code = err instanceof SpawnError ? err.code : ((err as NodeJS.ErrnoException).code ?? String(err));
+  switch (code) {
+    case 'ENOENT':
+    case 'EACCES':
+    case 'ENOEXEC':
+    case 'ENOTDIR':
+      return `cannot start it (${code}); check the path and that it is executable`;
+    case 'E2BIG':
+      // The alert's variables are fitted far below the limit (notify/limits.ts): what is left is the command line itself.
+      return 'cannot start it (E2BIG): its arguments and environment are more than the system accepts; shorten the arguments in alerts.channels[].command';
+    default:
+      return `cannot start it (${code}); check the system's process limits and the hook itself`;
+  }
+}
+
+/**
+ * Only what a hook needs: the agent's own environment (credentials directory, ...) is not passed on.
+ * Each variable is fitted to CHANNEL_LIMITS.command, far below what the kernel accepts.
+ */
 export function hookEnvironment(m: AlertMessage): NodeJS.ProcessEnv {
+  const limits = CHANNEL_LIMITS.command;
   return {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
     LANG: process.env.LANG ?? 'C.UTF-8',
@@ -47,9 +69,9 @@ export function hookEnvironment(m: AlertMessage): NodeJS.ProcessEnv {
     ALERT_KIND: m.kind,
     ALERT_SEVERITY: m.severity,
     ALERT_DEPLOYMENT: m.deploymentId ?? '',
-    ALERT_SUBJECT: m.title,
-    ALERT_BODY: m.body,
+    ALERT_SUBJECT: fitBytes(m.title, limits.subjectBytes),
+    ALERT_BODY: fitBytes(shortenBody(m.body, limits.bodyBytes), limits.bodyBytes),
     ALERT_CREATED_AT: m.createdAt,
-    ALERT_JSON: JSON.stringify({ id: m.uid, kind: m.kind, severity: m.severity, deploymentId: m.deploymentId, title: m.title, text: m.body, createdAt: m.createdAt, data: m.data }),
+    ALERT_JSON: fitPayload(m, limits.jsonBytes, (x) => ({ id: x.uid, kind: x.kind, severity: x.severity, deploymentId: x.deploymentId, title: x.title, text: x.body, createdAt: x.createdAt, data: x.data })),
   };
 }

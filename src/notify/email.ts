@@ -4,6 +4,7 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { EmailChannelSettings } from '../config/alerts-schema.js';
 import { runProcess, SpawnError } from '../process/run-process.js';
 import { DeliveryError, oneLine, scrub, type AlertMessage, type Channel } from './channel.js';
+import { CHANNEL_LIMITS, fitBytes, shortenBody } from './limits.js';
 
 /**
  * E-mail, through the local MTA's `sendmail` (what FreePBX hosts already use
@@ -31,8 +32,9 @@ export class EmailChannel implements Channel {
     const mail: Mail.Options = {
       from: this.settings.from ?? `pbx-activation-agent@${hostname()}`,
       to: [...this.settings.to],
+      // The title is one bounded line already (alerts/messages.ts); nodemailer folds and encodes it.
       subject: message.title,
-      text: `${message.body}\n\n-- \npbx-activation-agent alert ${message.uid} (${message.kind}, ${message.severity}), ${message.createdAt}\n`,
+      text: `${fitBytes(shortenBody(message.body, CHANNEL_LIMITS.email.bodyBytes), CHANNEL_LIMITS.email.bodyBytes)}\n\n-- \npbx-activation-agent alert ${message.uid} (${message.kind}, ${message.severity}), ${message.createdAt}\n`,
       messageId: `<${message.uid}@pbx-activation-agent>`,
       headers: { 'Auto-Submitted': 'auto-generated', 'X-PBX-Alert-Kind': message.kind, 'X-PBX-Alert-Severity': message.severity },
       disableFileAccess: true,

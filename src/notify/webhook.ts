@@ -1,4 +1,5 @@
 import { DeliveryError, oneLine, redactUrl, scrub, type AlertMessage, type Channel } from './channel.js';
+import { CHANNEL_LIMITS, fitPayload, shortenBody } from './limits.js';
 
 /**
  * Webhooks: generic JSON, Slack and Microsoft Teams incoming webhooks. Uses
@@ -32,7 +33,7 @@ export class WebhookChannel implements Channel {
       response = await fetch(this.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'pbx-activation-agent', 'idempotency-key': message.uid },
-        body: JSON.stringify(payload(this.type, message)),
+        body: payloadText(this.type, message),
         redirect: 'manual',
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -51,35 +52,52 @@ export class WebhookChannel implements Channel {
   }
 }
 
-/** The body each receiver expects. */
-export function payload(type: WebhookFlavour, m: AlertMessage): unknown {
+/** The JSON body each receiver expects, fitted to what it accepts (notify/limits.ts). */
+export function payloadText(type: WebhookFlavour, m: AlertMessage): string {
   switch (type) {
     case 'webhook':
-      return { version: 1, id: m.uid, kind: m.kind, severity: m.severity, deploymentId: m.deploymentId, title: m.title, text: m.body, createdAt: m.createdAt, data: m.data };
+      return fitPayload(m, CHANNEL_LIMITS.webhook.payloadBytes, genericPayload);
     case 'slack':
-      // Incoming webhooks take mrkdwn text; &, < and > must be escaped.
-      return { text: `${m.severity === 'critical' ? ':rotating_light: ' : ''}*${slackEscape(m.title)}*\n${slackEscape(m.body)}` };
+      return JSON.stringify(slackPayload(m));
     case 'teams':
-      // An Adaptive Card, which Teams workflows ("When a Teams webhook request is received") and connectors accept.
-      return {
-        type: 'message',
-        attachments: [
-          {
-            contentType: 'application/vnd.microsoft.card.adaptive',
-            contentUrl: null,
-            content: {
-              $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
-              type: 'AdaptiveCard',
-              version: '1.4',
-              body: [
-                { type: 'TextBlock', text: m.title, weight: 'Bolder', size: 'Medium', wrap: true, color: m.severity === 'critical' ? 'Attention' : m.severity === 'warning' ? 'Warning' : 'Default' },
-                ...m.body.split('\n').map((line) => ({ type: 'TextBlock', text: line === '' ? ' ' : line, wrap: true, spacing: 'None' })),
-              ],
-            },
-          },
-        ],
-      };
+      return fitPayload(m, CHANNEL_LIMITS.teams.payloadBytes, teamsPayload);
   }
+}
+
+export function genericPayload(m: AlertMessage): unknown {
+  return { version: 1, id: m.uid, kind: m.kind, severity: m.severity, deploymentId: m.deploymentId, title: m.title, text: m.body, createdAt: m.createdAt, data: m.data };
+}
+
+/** Incoming webhooks take mrkdwn text; &, < and > must be escaped. The body is shortened until the text fits. */
+function slackPayload(m: AlertMessage): { text: string } {
+  const head = `${m.severity === 'critical' ? ':rotating_light: ' : ''}*${slackEscape(m.title)}*\n`;
+  const max = CHANNEL_LIMITS.slack.textChars;
+  for (let chars = m.body.length; ; chars = Math.floor(chars / 2)) {
+    const text = `${head}${slackEscape(shortenBody(m.body, chars))}`;
+    if (text.length <= max || chars === 0) return { text: text.slice(0, max) };
+  }
+}
+
+/** An Adaptive Card, which Teams workflows ("When a Teams webhook request is received") and connectors accept. */
+function teamsPayload(m: AlertMessage): unknown {
+  return {
+    type: 'message',
+    attachments: [
+      {
+        contentType: 'application/vnd.microsoft.card.adaptive',
+        contentUrl: null,
+        content: {
+          $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+          type: 'AdaptiveCard',
+          version: '1.4',
+          body: [
+            { type: 'TextBlock', text: m.title, weight: 'Bolder', size: 'Medium', wrap: true, color: m.severity === 'critical' ? 'Attention' : m.severity === 'warning' ? 'Warning' : 'Default' },
+            ...m.body.split('\n').map((line) => ({ type: 'TextBlock', text: line === '' ? ' ' : line, wrap: true, spacing: 'None' })),
+          ],
+        },
+      },
+    ],
+  };
 }
 
 function slackEscape(text: string): string {

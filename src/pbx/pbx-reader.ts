@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { compareExpiry, formatExpiry } from '../core/expiry.js';
 import type { LicensedItem } from '../core/items.js';
 import { DEPLOYMENT_ID } from '../core/items.js';
+import { safeLine } from '../core/safe-text.js';
 import { PbxError, type CommandEvidence } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { cleanOutput } from './readers/clean.js';
@@ -19,7 +20,7 @@ export interface PbxReaderOptions {
   /** Keeps output the readers did not recognise, for a bug report; returns where it went. `once`: one file per name, kept. */
   readonly saveRaw: (name: string, text: string, options?: { readonly once?: boolean }) => string | null;
   /** Licence key -> module directory name (pbx.moduleAliases): which modules a licence key makes commercial. */
-  readonly moduleAliases?: Readonly<Record<string, string>>;
+  readonly moduleAliases?: ReadonlyMap<string, string>;
 }
 
 export interface PbxSnapshot {
@@ -50,7 +51,7 @@ export class PbxReader {
     const pbxid = await this.readPbxIdFile();
     let deploymentId = info.deploymentId ?? pbxid;
     if (info.deploymentId && pbxid && info.deploymentId !== pbxid) {
-      warnings.push(`fwconsole reports deployment ${info.deploymentId} but ${this.options.schmoozeDir}/pbxid says ${pbxid}; using fwconsole's`);
+      warnings.push(`fwconsole reports deployment ${safeLine(info.deploymentId, 64)} but ${this.options.schmoozeDir}/pbxid says ${pbxid}; using fwconsole's`);
     }
     if (!deploymentId || !DEPLOYMENT_ID.test(deploymentId)) {
       throw new PbxError(
@@ -100,7 +101,7 @@ export class PbxReader {
    * for a bug report, and the alert plan raises its own alert from the stored state.
    */
   private unreadableStatuses(modules: readonly ModuleRow[], items: readonly LicensedItem[], listed: ExecResult): string[] {
-    const licensed = licensedModuleNames(items, this.options.moduleAliases ?? {});
+    const licensed = licensedModuleNames(items, this.options.moduleAliases ?? new Map());
     const warnings: string[] = [];
     for (const m of modules) {
       if (m.state !== 'unknown' || !(m.commercial || licensed.has(m.name))) continue;
@@ -224,6 +225,10 @@ export class PbxReader {
     const fromFwconsole = new Map(items.map((i) => [i.item, i]));
     const warnings: string[] = [];
     for (const { path, reading } of await this.readLicenceFiles()) {
+      if (reading.kind === 'contradictory') {
+        warnings.push(`${path} ${reading.note}`);
+        continue;
+      }
       if (reading.kind !== 'zend') {
         this.log.info({ path }, reading.note);
         continue;
@@ -247,9 +252,9 @@ export interface RunOptions {
 }
 
 /** Module directory names that a licence key in `sa info` makes commercial. */
-export function licensedModuleNames(items: readonly LicensedItem[], aliases: Readonly<Record<string, string>>): Set<string> {
+export function licensedModuleNames(items: readonly LicensedItem[], aliases: ReadonlyMap<string, string>): Set<string> {
   const names = new Set<string>();
-  for (const i of items) if (i.kind === 'module-license' && i.moduleKey && i.moduleKey !== 'global') names.add(aliases[i.moduleKey] ?? i.moduleKey);
+  for (const i of items) if (i.kind === 'module-license' && i.moduleKey && i.moduleKey !== 'global') names.add(aliases.get(i.moduleKey) ?? i.moduleKey);
   return names;
 }
 

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { AxiosInstance, AxiosResponse, AxiosStatic } from 'axios';
 import type { z } from 'zod';
+import { parseJson } from '../core/strict-json.js';
 import { PortalError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { CachedAnswer } from '../store/portal-cache.js';
@@ -169,13 +170,20 @@ export class PortalClient implements Portal {
   }
 
   private parse<S extends z.ZodType>(schema: S, text: string, where: string): z.output<S> {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
+    const json = parseJson(text);
+    if (!json.ok && json.kind === 'syntax') {
       throw new PortalError(`${where} answered with a body that is not JSON`, 'The portal or a proxy in front of it is misbehaving; the last good answer is kept and the next check retries.', 'bad-response', 200);
     }
-    const parsed = schema.safeParse(data);
+    if (!json.ok) {
+      // JSON.parse would take the last of the two silently; a renewal must not be applied on a guess.
+      throw new PortalError(
+        `${where} answered with JSON that contradicts itself: ${json.problem}`,
+        'Report this to the portal operator; nothing was applied, the last good answer is kept and the next check retries.',
+        'bad-response',
+        200,
+      );
+    }
+    const parsed = schema.safeParse(json.value);
     if (!parsed.success) {
       const problems = parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
       throw new PortalError(

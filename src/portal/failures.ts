@@ -1,5 +1,6 @@
 import { PortalError } from '../errors.js';
 import { formatDuration } from '../core/duration.js';
+import { safeLine } from '../core/safe-text.js';
 import { ErrorBody } from './schema.js';
 
 const TLS_CODES = new Set([
@@ -77,7 +78,7 @@ export function retryAfterMs(value: unknown, now: number): number | null {
 function serverMessage(body: string): string | null {
   try {
     const parsed = ErrorBody.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data.error.message.replace(/[\x00-\x1f]/g, ' ').slice(0, 200) : null;
+    return parsed.success ? safeLine(parsed.data.error.message, 200) : null;
   } catch {
     return null;
   }

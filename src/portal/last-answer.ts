@@ -1,4 +1,5 @@
 import type { Portal, PortalAnswer, PortalCache } from './client.js';
+import { parseJson } from '../core/strict-json.js';
 import { Entitlements } from './schema.js';
 
 /**
@@ -12,13 +13,9 @@ export function lastAnswerPortal(portal: Portal, cache: PortalCache): Portal {
     async entitlements(deploymentId, signal): Promise<PortalAnswer<Entitlements>> {
       const kept = cache.get(deploymentId);
       if (kept) {
-        let data: unknown = null;
-        try {
-          data = JSON.parse(kept.body);
-        } catch {
-          // fall through to the real portal
-        }
-        const parsed = Entitlements.safeParse(data);
+        // Anything unusable in what was kept (even a body stored by an older version) sends us to the real portal.
+        const json = parseJson(kept.body);
+        const parsed = Entitlements.safeParse(json.ok ? json.value : null);
         if (parsed.success && parsed.data.deployment.id === deploymentId) {
           return { value: parsed.data, notModified: true, serverDate: null, durationMs: 0, attempts: 0 };
         }

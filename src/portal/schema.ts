@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseExpiry, type Expiry } from '../core/expiry.js';
 import { DEPLOYMENT_ID, MODULE_KEY } from '../core/items.js';
+import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 
 /**
  * The portal contract (docs/portal-api.md), validated on every response.
@@ -11,9 +12,15 @@ const ExpiryText = z
   .refine((s) => s === 'never' || (/^\d{4}-\d{2}-\d{2}$/.test(s) && parseExpiry(s) !== null), 'must be YYYY-MM-DD or "never"')
   .transform((s): Expiry => parseExpiry(s)!);
 
+/** A name for people: whatever the portal sends, it reaches terminals and alerts only as a safe line. */
+const DisplayName = z
+  .string()
+  .max(200)
+  .transform((name) => safeLine(name, TEXT_LIMITS.product));
+
 export const PortalModule = z.object({
   key: z.string().regex(MODULE_KEY, 'must be a licence key such as "cdrpro"'),
-  name: z.string().max(200),
+  name: DisplayName,
   licenseExpires: ExpiryText,
   maintenanceExpires: ExpiryText.nullable(),
 });
@@ -22,7 +29,7 @@ export const Entitlements = z.object({
   apiVersion: z.literal(1),
   deployment: z.object({
     id: z.string().regex(DEPLOYMENT_ID),
-    name: z.string().max(200),
+    name: DisplayName,
     revision: z.number().int().min(1),
     updatedAt: z.string(),
   }),

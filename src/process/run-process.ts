@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 
 /**
  * The one place that starts child processes (fwconsole, script, sudo,
@@ -53,17 +53,14 @@ const KILL_GRACE_MS = 2000;
 export function runProcess(argv: readonly string[], options: ProcessOptions): Promise<ProcessResult> {
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      detached: true,
-      stdio: [
-        options.input === undefined ? 'ignore' : 'pipe',
-        options.inheritOutput ? 'inherit' : 'pipe',
-        options.inheritOutput ? 'inherit' : 'pipe',
-        ...(options.ipc ? (['ipc'] as const) : []),
-      ],
-      env: options.env ?? process.env,
-      cwd: options.cwd,
-    });
+    let child: ChildProcess;
+    try {
+      child = spawnChild(argv, options);
+    } catch (err) {
+      // Some failures (E2BIG: arguments or environment too large) are thrown at once rather than emitted.
+      reject(new SpawnError(argv, (err as NodeJS.ErrnoException).code ?? 'UNKNOWN', `cannot start ${argv[0]}: ${(err as Error).message}`));
+      return;
+    }
     const stdout = new OutputBuffer();
     const stderr = new OutputBuffer();
     let timedOut = false;
@@ -123,6 +120,21 @@ export function runProcess(argv: readonly string[], options: ProcessOptions): Pr
         aborted,
       });
     });
+  });
+}
+
+/** The child leads its own process group (detached), so a kill reaches everything it started. */
+function spawnChild(argv: readonly string[], options: ProcessOptions): ChildProcess {
+  return spawn(argv[0]!, argv.slice(1), {
+    detached: true,
+    stdio: [
+      options.input === undefined ? 'ignore' : 'pipe',
+      options.inheritOutput ? 'inherit' : 'pipe',
+      options.inheritOutput ? 'inherit' : 'pipe',
+      ...(options.ipc ? (['ipc'] as const) : []),
+    ],
+    env: options.env ?? process.env,
+    cwd: options.cwd,
   });
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Bundle } from '../capture/bundle.js';
+import { parseJson } from '../core/strict-json.js';
 import { UsageError } from '../errors.js';
 import type { SandboxState, SimModule } from './state.js';
 
@@ -30,7 +31,9 @@ export function stateFromCapture(bundle: Bundle, base: SandboxState, source: str
   const raw = bundle.files.get('interpretation.json');
   let parsed: z.infer<typeof Interpretation>;
   try {
-    parsed = Interpretation.parse(JSON.parse(raw?.toString('utf8') ?? 'null'));
+    const json = parseJson(raw?.toString('utf8') ?? 'null');
+    if (!json.ok) throw new Error(json.problem);
+    parsed = Interpretation.parse(json.value);
   } catch (err) {
     throw new UsageError(`${source}: interpretation.json is missing or unreadable (${(err as Error).message.slice(0, 200)})`, fix);
   }

@@ -1,6 +1,8 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { keyedRecord } from '../config/keyed-map.js';
+import { parseJson } from '../core/strict-json.js';
 import { UsageError } from '../errors.js';
 import { STATUS_LANGUAGES } from '../pbx/readers/status-words.generated.js';
 
@@ -57,12 +59,12 @@ export const SimPbx = z.strictObject({
   activationExpiry: DateText,
   supportContract: z.strictObject({ expiration: DateText, organization: z.string() }).nullable(),
   /** Licence key -> expiry text exactly as fwconsole prints it (YYYY-MM-DD, DD-Mon-YYYY or Never). */
-  licence: z.record(z.string(), DateText),
+  licence: keyedRecord(z.string(), DateText),
   modules: z.array(SimModule),
   /** Per-command faults: keys "sa info", "sa update", "sa activate", "ma list". */
-  faults: z.record(z.string(), FwconsoleFault).default({}),
+  faults: keyedRecord(z.string(), FwconsoleFault).prefault({}),
   /** How many times each command ran, for tests ("sa activate": 1). */
-  calls: z.record(z.string(), z.number()).default({}),
+  calls: keyedRecord(z.string(), z.number()).prefault({}),
   /**
    * Set by `sandbox init --from-capture`: fwconsole prints exactly what the captured PBX printed,
    * by its arguments (`sa info --no-ansi`, `ma list --format=json`...); anything else was not captured.
@@ -70,7 +72,7 @@ export const SimPbx = z.strictObject({
   captured: z
     .strictObject({
       source: z.string(),
-      commands: z.record(z.string(), z.strictObject({ stdout: z.string(), exitCode: z.number().int() })),
+      commands: keyedRecord(z.string(), z.strictObject({ stdout: z.string(), exitCode: z.number().int() })),
       pbxid: z.string().nullable(),
     })
     .nullable()
@@ -89,7 +91,7 @@ export const PortalDeployment = z.strictObject({
   name: z.string().default(''),
   supportContractExpires: DateText.nullable().default(null),
   activationExpires: DateText.nullable().default(null),
-  modules: z.record(z.string(), PortalModule),
+  modules: keyedRecord(z.string(), PortalModule),
   /** Bumped on every change; used for ETags and the change feed. */
   revision: z.number().int().default(1),
   updatedAt: z.string(),
@@ -107,7 +109,7 @@ export const SimPortal = z.strictObject({
   retryAfterSeconds: z.number().int().min(0).default(1),
   /** Base URL once `sandbox portal` runs. */
   url: z.string().nullable().default(null),
-  deployments: z.record(z.string(), PortalDeployment),
+  deployments: keyedRecord(z.string(), PortalDeployment),
   /** Monotonic counter for the change feed. */
   cursor: z.number().int().default(0),
   changes: z.array(z.strictObject({ cursor: z.number().int(), deploymentId: z.string(), at: z.string() })).default([]),
@@ -129,13 +131,14 @@ export function statePath(dir: string): string {
 
 export function readState(dir: string): SandboxState {
   const path = statePath(dir);
-  let data: unknown;
+  let json;
   try {
-    data = JSON.parse(readFileSync(path, 'utf8'));
+    json = parseJson(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new UsageError(`cannot read sandbox state ${path}: ${(err as Error).message}`, 'Is this a sandbox directory? Create one with `sandbox init DIR`.');
   }
-  const parsed = SandboxState.safeParse(data);
+  if (!json.ok) throw new UsageError(`cannot read sandbox state ${path}: ${json.problem}`, 'Fix the file, or start afresh with `sandbox init DIR --force`.');
+  const parsed = SandboxState.safeParse(json.value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new UsageError(`sandbox state ${path} is invalid: ${problems}`, 'Fix the file, or start afresh with `sandbox init DIR --force`.');

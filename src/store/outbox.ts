@@ -1,3 +1,4 @@
+import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import type { Database } from './database.js';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -180,7 +181,9 @@ export class OutboxRepository {
   }
 
   /** The attempt failed: the alert waits for the next one, and the channel backs off (`backoff(failures)` ms). */
-  failed(eventId: number, channel: string, error: string, at: string, backoff: (failures: number) => number): string {
+  failed(eventId: number, channel: string, reason: string, at: string, backoff: (failures: number) => number): string {
+    // A receiver's answer or a hook's stderr: shown by `alerts list`, so kept as a safe, bounded line.
+    const error = safeLine(reason, TEXT_LIMITS.message);
     return this.db.transaction(() => {
       this.db.prepare(`UPDATE alert_deliveries SET status = 'pending', claimed_by = NULL, last_error = ? WHERE event_id = ? AND channel = ?`).run(error, eventId, channel);
       const { failures } = this.db.prepare('SELECT failures FROM alert_channels WHERE channel = ?').get(channel) as { failures: number };

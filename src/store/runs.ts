@@ -1,3 +1,4 @@
+import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import type { Database } from './database.js';
 
 export type Outcome = 'up-to-date' | 'applied' | 'pending' | 'failed' | 'unreachable';
@@ -60,7 +61,8 @@ export class RunRepository {
       .run(
         result.outcome,
         result.at,
-        result.error ?? null,
+        // Errors quote what fwconsole, a portal or a host said: kept as a safe, bounded line whatever path they came by.
+        result.error == null ? null : safeLine(result.error, TEXT_LIMITS.message),
         result.details ? JSON.stringify(result.details) : null,
         result.deploymentId ?? null,
         id,

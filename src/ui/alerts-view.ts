@@ -1,3 +1,4 @@
+import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import type { AlertReport } from '../alerts/report.js';
 import type { ChannelTestResult } from '../alerts/service.js';
 import { renderTable, type Cell } from './table.js';
@@ -17,7 +18,7 @@ export function renderAlertReport(report: AlertReport, colour: boolean): string 
           : c.lastOkAt
             ? `ok, last delivery ${when(c.lastOkAt)}`
             : 'nothing sent yet';
-      lines.push(`  ${c.channel} (${c.type}${c.configured ? '' : ', no longer configured'}): ${state}`);
+      lines.push(`  ${safeLine(`${c.channel} (${c.type}${c.configured ? '' : ', no longer configured'}): ${state}`, TEXT_LIMITS.message + 200)}`);
     }
   }
   lines.push('');
@@ -32,7 +33,7 @@ export function renderAlertReport(report: AlertReport, colour: boolean): string 
     lines.push('', 'Delivery problems:');
     for (const a of problems) {
       for (const d of a.deliveries.filter((x) => x.lastError !== null && x.status !== 'delivered')) {
-        lines.push(`  #${a.id} ${d.channel}: ${d.status}, ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, last error: ${d.lastError}`);
+        lines.push(`  #${a.id} ${d.channel}: ${d.status}, ${d.attempts} attempt${d.attempts === 1 ? '' : 's'}, last error: ${safeLine(d.lastError ?? '', TEXT_LIMITS.message)}`);
       }
     }
   }

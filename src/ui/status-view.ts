@@ -1,3 +1,4 @@
+import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import type { DeploymentStatus, StatusItem, StatusReport } from '../app/status.js';
 import { renderTable, type Cell } from './table.js';
 
@@ -16,10 +17,10 @@ export function renderStatus(report: StatusReport, colour: boolean): string {
 }
 
 function renderDeployment(d: DeploymentStatus, colour: boolean): string {
-  const title = `Deployment ${d.deploymentId}${d.productName ? ` (${d.productName})` : ''}${d.host === 'local' ? '' : ` on ${d.host}`}`;
+  const title = `Deployment ${d.deploymentId}${d.productName ? ` (${safeLine(d.productName, TEXT_LIMITS.product)})` : ''}${d.host === 'local' ? '' : ` on ${d.host}`}`;
   const lines = [colour ? `\x1b[1m${title}\x1b[0m` : title];
   const last = d.lastRun
-    ? `${when(d.lastRun.startedAt)} ${d.lastRun.command} -> ${d.lastRun.outcome ?? 'did not finish'}${d.lastRun.error ? `: ${d.lastRun.error}` : ''}`
+    ? `${when(d.lastRun.startedAt)} ${d.lastRun.command} -> ${d.lastRun.outcome ?? 'did not finish'}${d.lastRun.error ? `: ${safeLine(d.lastRun.error, TEXT_LIMITS.message)}` : ''}`
     : 'never';
   lines.push(`Last run: ${last}`);
   lines.push(`Last successful check: ${d.lastSuccessfulCheck ? when(d.lastSuccessfulCheck) : 'never'}    Next check: ${d.nextCheck ? when(d.nextCheck) : 'not scheduled (the daemon is not running)'}`);

@@ -3,7 +3,7 @@ import { dueStage, isNews, planExpiryNotices, planRenewals, thresholdsFor, type 
 
 const DEFAULT = [60, 30, 14, 7, 3, 1];
 const WEEK = 7 * 86_400_000;
-const settings = { thresholds: DEFAULT, perModule: { zulu: [10], cos: [] }, expiredRepeatMs: WEEK };
+const settings = { thresholds: DEFAULT, perModule: new Map([['zulu', [10]], ['cos', []]]), expiredRepeatMs: WEEK };
 const NOW = new Date('2026-11-26T10:00:00Z');
 const TODAY = '2026-11-26';
 

@@ -12,7 +12,7 @@ const ctx: AlertContext = {
 };
 const licences = ['zulu', 'cos', 'sysadmin', 'broadcast'].map((k) => ({ moduleKey: k, expiry: '2027-06-01', label: `${k} licence` }));
 const conditions = (modules: Array<[string, string, string]>) =>
-  moduleConditions('631', modules.map(([name, state, statusText]) => ({ name, state, statusText })), licences, {}, '2026-11-26');
+  moduleConditions('631', modules.map(([name, state, statusText]) => ({ name, state, statusText })), licences, new Map(), '2026-11-26');
 
 describe('module alerts', () => {
   it('says it cannot tell whether a module is enabled, quoting the status text, and asks for a capture', () => {

@@ -109,7 +109,7 @@ describe('moduleConditions', () => {
   it('flags licensed modules that are disabled (through aliases), not expired or unlicensed ones', () => {
     const modules = [mod('cos', 'disabled'), mod('cdrreports', 'disabled'), mod('old', 'disabled'), mod('unlicensed', 'disabled'), mod('sysadmin', 'enabled')];
 
-    const conditions = moduleConditions('631', modules, licences, { cdrpro: 'cdrreports' }, '2026-11-26');
+    const conditions = moduleConditions('631', modules, licences, new Map([['cdrpro', 'cdrreports']]), '2026-11-26');
 
     expect(conditions.map((c) => c.subject)).toEqual(['op/module-disabled/631/cos', 'op/module-disabled/631/cdrreports']);
   });
@@ -122,7 +122,7 @@ describe('moduleConditions', () => {
       mod('cos', 'not-installed', 'Not Installed (Locally available)'),
     ];
 
-    const conditions = moduleConditions('631', modules, licences, {}, '2026-11-26');
+    const conditions = moduleConditions('631', modules, licences, new Map(), '2026-11-26');
 
     expect(conditions.map((c) => [c.kind, c.severity, c.fingerprint])).toEqual([
       ['module-broken', 'critical', ''],
@@ -132,11 +132,11 @@ describe('moduleConditions', () => {
   });
 
   it('announces an unreadable status once per text', () => {
-    const first = moduleConditions('631', [mod('zulu', 'unknown', 'Foo')], licences, {}, '2026-11-26');
+    const first = moduleConditions('631', [mod('zulu', 'unknown', 'Foo')], licences, new Map(), '2026-11-26');
     const mark = (detail: string): AlertMark => ({ subject: first[0]!.subject, kind: 'module-status-unknown', deploymentId: '631', item: null, expiry: null, stage: 'open', detail, openedAt: '', notifiedAt: '', closedAt: null });
 
     expect(planConditionChanges(first, [mark('Foo')]).announce).toEqual([]);
-    expect(planConditionChanges(moduleConditions('631', [mod('zulu', 'unknown', 'Bar')], licences, {}, '2026-11-26'), [mark('Foo')]).announce).toHaveLength(1);
+    expect(planConditionChanges(moduleConditions('631', [mod('zulu', 'unknown', 'Bar')], licences, new Map(), '2026-11-26'), [mark('Foo')]).announce).toHaveLength(1);
     expect(planConditionChanges([], [mark('Foo')]).resolved).toHaveLength(1);
   });
 });

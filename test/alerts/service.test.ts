@@ -21,7 +21,7 @@ const at = (ms: number) => new Date(T0.getTime() + ms);
 function setup(channels: (r: Receiver) => Channel[], r: Receiver, overrides: Record<string, unknown> = {}) {
   const store = Store.open(join(tmp(), 'agent.db'));
   const settings = AlertSettings.parse({ retryAfter: '1m', retryMax: '1h', ...overrides });
-  const service = new AlertService({ store, channels: channels(r), log: silentLogger }, { settings, timeZone: 'UTC', moduleAliases: {}, maxClockSkewMs: 5 * 60_000 });
+  const service = new AlertService({ store, channels: channels(r), log: silentLogger }, { settings, timeZone: 'UTC', moduleAliases: new Map(), maxClockSkewMs: 5 * 60_000 });
   return { store, service };
 }
 
@@ -200,12 +200,12 @@ describe('AlertService with a real store and a real webhook receiver', () => {
     recordRun(store, 'up-to-date', T0);
     observe(store, { broadcast: dateExpiry('2026-12-01') }, T0);
     const settings = AlertSettings.parse({});
-    const dying = new AlertService({ store, channels: webhook(r), log: silentLogger, pid: 999_999 }, { settings, timeZone: 'UTC', moduleAliases: {}, maxClockSkewMs: 5 * 60_000 });
+    const dying = new AlertService({ store, channels: webhook(r), log: silentLogger, pid: 999_999 }, { settings, timeZone: 'UTC', moduleAliases: new Map(), maxClockSkewMs: 5 * 60_000 });
     dying.evaluate(T0);
     store.outbox.addDeliveries(['hook']);
     const claimed = store.outbox.claimNext('hook', T0.toISOString(), 999_999, T0.toISOString());
 
-    const restarted = new AlertService({ store, channels: webhook(r), log: silentLogger, isAlive: (pid) => pid !== 999_999 }, { settings, timeZone: 'UTC', moduleAliases: {}, maxClockSkewMs: 5 * 60_000 });
+    const restarted = new AlertService({ store, channels: webhook(r), log: silentLogger, isAlive: (pid) => pid !== 999_999 }, { settings, timeZone: 'UTC', moduleAliases: new Map(), maxClockSkewMs: 5 * 60_000 });
     await restarted.deliver(at(1000));
     await restarted.deliver(at(2000));
 

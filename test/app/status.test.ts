@@ -44,7 +44,7 @@ describe('buildStatus', () => {
     record(store, 'a', [['module-license', 'cos', dateExpiry('2026-11-25')]], []);
     store.setMeta('next_check_at', '2026-11-27T03:00:00.000Z');
 
-    const report = buildStatus(store, '2026-11-26', { cdrpro: 'cdrreports' });
+    const report = buildStatus(store, '2026-11-26', new Map([['cdrpro', 'cdrreports']]));
 
     expect(report.deployments.map((d) => d.deploymentId)).toEqual(['a', 'b']);
     const b = report.deployments[1]!;
@@ -77,7 +77,7 @@ describe('buildStatus', () => {
       at: '2026-11-20T02:00:00.000Z',
     });
 
-    const items = buildStatus(store, '2026-11-26', {}).deployments[0]!.items;
+    const items = buildStatus(store, '2026-11-26', new Map()).deployments[0]!.items;
 
     expect(items.map((i) => [i.module, i.enabled, i.statusText, i.signature])).toEqual([
       ['cos', 'needs-upgrade', 'Disabled; Pending upgrade to 17.0.2', 'Unsigned'],
@@ -91,8 +91,8 @@ describe('buildStatus', () => {
     record(store, 'a', [['module-license', 'cos', dateExpiry('2026-11-25')]], [['cos', 'enabled']]);
     record(store, 'b', [['module-license', 'zulu', dateExpiry('2026-12-01')]], [['zulu', 'enabled']]);
 
-    const one = buildStatus(store, '2026-11-26', {}, 'b');
-    const all = buildStatus(store, '2026-11-26', {});
+    const one = buildStatus(store, '2026-11-26', new Map(), 'b');
+    const all = buildStatus(store, '2026-11-26', new Map());
 
     expect(one.deployments).toEqual([all.deployments[1]]);
   });

@@ -24,7 +24,7 @@ describe('alerts configuration', () => {
 
     expect(alerts).toEqual({
       thresholds: [60, 30, 14, 7, 3, 1],
-      perModule: {},
+      perModule: new Map(),
       expiredRepeat: 7 * 86_400_000,
       failingFor: 12 * 3_600_000,
       deadManAfter: 36 * 3_600_000,

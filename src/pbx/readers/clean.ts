@@ -1,11 +1,10 @@
-/** ANSI CSI/OSC sequences and lone escape bytes, as fwconsole prints without `--no-ansi`. */
-// eslint-disable-next-line no-control-regex
-const ANSI = /\x1b\[[0-?]*[ -\/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
+import { stripControls } from '../../core/safe-text.js';
+
 /** Printed on stdout by every fwconsole command on some PHP setups, before the real output. */
 const NOISE = [/^Cannot load the ionCube PHP Loader - it was already loaded\s*$/i, /^PHP Warning: .*ioncube/i];
 
 export interface CleanOutput {
-  /** Meaningful lines: no ANSI codes, no CR, no noise lines, trailing spaces trimmed, blanks dropped. */
+  /** Meaningful lines: no escape sequences or other controls (see core/safe-text), no noise lines, trailing spaces trimmed, blanks dropped. */
   readonly lines: string[];
   /** The noise lines that were dropped, kept so callers can mention them. */
   readonly noise: string[];
@@ -14,9 +13,9 @@ export interface CleanOutput {
 export function cleanOutput(raw: string): CleanOutput {
   const lines: string[] = [];
   const noise: string[] = [];
-  // `script` turns \n into \r\n; some terminals leave stray \r inside lines.
-  for (const rawLine of raw.replace(ANSI, '').split(/\r?\n|\r/)) {
-    const line = rawLine.replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '').trimEnd();
+  // ANSI colours (without --no-ansi), `script`'s \r\n and stray \r go with every other control character.
+  for (const rawLine of stripControls(raw).split('\n')) {
+    const line = rawLine.trimEnd();
     if (line.trim() === '') continue;
     if (NOISE.some((re) => re.test(line.trim()))) {
       noise.push(line.trim());

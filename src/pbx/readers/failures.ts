@@ -1,3 +1,4 @@
+import { safeLine } from '../../core/safe-text.js';
 import type { PbxFailure } from '../../errors.js';
 
 export interface KnownFailure {
@@ -39,7 +40,7 @@ const PATTERNS: ReadonlyArray<{ re: RegExp; reason: PbxFailure; hint: string }> 
 export function recogniseFailure(lines: readonly string[]): KnownFailure | null {
   for (const line of lines) {
     for (const p of PATTERNS) {
-      if (p.re.test(line)) return { reason: p.reason, line: line.trim(), hint: p.hint };
+      if (p.re.test(line)) return { reason: p.reason, line: safeLine(line, 300), hint: p.hint };
     }
   }
   return null;

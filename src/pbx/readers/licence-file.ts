@@ -1,21 +1,23 @@
 import type { LicensedItem } from '../../core/items.js';
 import { DEPLOYMENT_ID } from '../../core/items.js';
 import { cleanOutput } from './clean.js';
-import { parseLicenceInfo } from './licence-info.js';
+import { parseLicenceInfo, type ParseResult } from './licence-info.js';
 
 /**
  * Zend Guard licence files (FreePBX up to 16) are text: one `Entry = Value`
  * per line, ending with Produced-By and a Verification-Code. Whether FreePBX 17
- * keeps the format is not confirmed, so an unrecognised file is simply skipped:
- * fwconsole stays the authority.
+ * keeps the format is not confirmed, so an unrecognised file is simply skipped
+ * (null): fwconsole stays the authority.
  */
-export function parseZendLicenceFile(text: string): LicensedItem[] | null {
+export function parseZendLicenceFile(text: string): ParseResult<LicensedItem[]> | null {
+  if (text.includes('\0')) return null;
   const lines = cleanOutput(text).lines;
   if (lines.some((l) => IONCUBE_DATA.test(l.trim()))) return null;
   const isZend = lines.some((l) => /^\s*Verification-Code\s*=/.test(l)) && lines.some((l) => /^\s*Product-Name\s*=/.test(l));
-  if (!isZend || lines.some((l) => l.includes('\0'))) return null;
+  if (!isZend) return null;
+  // A Zend file that contradicts itself (an entry twice, differently) is reported, not half-read.
   const parsed = parseLicenceInfo(lines.filter((l) => /^\s*[A-Za-z][\w.-]*\s*=/.test(l)).join('\n'));
-  return parsed.ok ? parsed.value.items : null;
+  return parsed.ok ? { ok: true, value: parsed.value.items } : parsed;
 }
 
 /** Licence files the reader looks at in the schmooze directory. */
@@ -27,7 +29,7 @@ const IONCUBE_DATA = /^-{6} LICENSE FILE DATA -{7}$/;
 
 export type LicenceFileReading =
   | { readonly kind: 'zend'; readonly items: LicensedItem[] }
-  | { readonly kind: 'ioncube' | 'unrecognised'; readonly note: string };
+  | { readonly kind: 'ioncube' | 'unrecognised' | 'contradictory'; readonly note: string };
 
 /**
  * What a licence file is. ionCube licences (header lines, then
@@ -38,8 +40,9 @@ export function readLicenceFile(text: string): LicenceFileReading {
   if (text.split(/\r?\n/).some((l) => IONCUBE_DATA.test(l.trim()))) {
     return { kind: 'ioncube', note: 'ionCube licence file: its dates are in the encoded part; skipped, fwconsole stays the authority' };
   }
-  const items = parseZendLicenceFile(text);
-  if (items !== null) return { kind: 'zend', items };
+  const parsed = parseZendLicenceFile(text);
+  if (parsed?.ok) return { kind: 'zend', items: parsed.value };
+  if (parsed) return { kind: 'contradictory', note: `cannot be compared with fwconsole: ${parsed.problem}; trusting fwconsole` };
   return { kind: 'unrecognised', note: 'licence file format not recognised; skipped, fwconsole stays the authority' };
 }
 

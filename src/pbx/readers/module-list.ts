@@ -1,3 +1,5 @@
+import { safeLine, TEXT_LIMITS } from '../../core/safe-text.js';
+import { parseJson } from '../../core/strict-json.js';
 import { cleanOutput, isTableBorder, tableCells } from './clean.js';
 import type { ParseResult } from './licence-info.js';
 import { moduleState, type ModuleState } from './status-words.js';
@@ -35,10 +37,25 @@ export function isCommercial(license: string): boolean {
 export function parseModuleList(raw: string): ParseResult<ModuleRow[]> {
   const { lines } = cleanOutput(raw);
   const jsonLines = lines.filter((l) => l.trimStart().startsWith('{'));
-  if (jsonLines.length > 0 && jsonLines.length >= lines.filter((l) => tableCells(l)).length) {
-    return parseJsonLines(jsonLines);
+  const parsed = jsonLines.length > 0 && jsonLines.length >= lines.filter((l) => tableCells(l)).length ? parseJsonLines(jsonLines) : parseTable(lines);
+  return parsed.ok ? distinctModules(parsed.value) : parsed;
+}
+
+/** A module listed twice must say the same both times: which row is true is not the agent's to guess. */
+function distinctModules(rows: readonly ModuleRow[]): ParseResult<ModuleRow[]> {
+  const byName = new Map<string, ModuleRow>();
+  for (const row of rows) {
+    const before = byName.get(row.name);
+    if (before === undefined) byName.set(row.name, row);
+    else if (before.version !== row.version || before.statusText !== row.statusText || before.license !== row.license) {
+      return { ok: false, problem: `module "${row.name}" is listed twice, differently: "${describe(before)}" and "${describe(row)}"` };
+    }
   }
-  return parseTable(lines);
+  return { ok: true, value: [...byName.values()] };
+}
+
+function describe(row: ModuleRow): string {
+  return safeLine([row.version, row.statusText, row.license].join(', '), 120);
 }
 
 function parseTable(lines: readonly string[]): ParseResult<ModuleRow[]> {
@@ -86,15 +103,12 @@ function isEnglishHeader(cells: readonly string[]): boolean {
 function parseJsonLines(lines: readonly string[]): ParseResult<ModuleRow[]> {
   let list: unknown[] | null = null;
   for (const line of lines) {
-    let message: unknown;
-    try {
-      message = JSON.parse(line);
-    } catch {
-      return { ok: false, problem: `a line is not valid JSON: ${line.slice(0, 60)}` };
-    }
+    const json = parseJson(line);
+    if (!json.ok) return { ok: false, problem: json.kind === 'syntax' ? `a line is not valid JSON: ${safeLine(line, 60)}` : `a JSON line is ambiguous: ${json.problem}` };
+    const message = json.value;
     const data = (message as { data?: unknown } | null)?.data;
     if ((message as { status?: unknown } | null)?.status === false) {
-      return { ok: false, problem: `fwconsole reported an error: ${JSON.stringify(data).slice(0, 120)}` };
+      return { ok: false, problem: `fwconsole reported an error: ${safeLine(JSON.stringify(data) ?? '', 120)}` };
     }
     if (Array.isArray(data) && (data.length === 0 || Array.isArray(data[0]))) list = data;
   }
@@ -102,7 +116,7 @@ function parseJsonLines(lines: readonly string[]): ParseResult<ModuleRow[]> {
   const rows: ModuleRow[] = [];
   for (const entry of list) {
     if (!Array.isArray(entry) || entry.some((c) => c !== null && typeof c !== 'string' && typeof c !== 'number')) {
-      return { ok: false, problem: `a module entry is not a list of strings: ${JSON.stringify(entry).slice(0, 80)}` };
+      return { ok: false, problem: `a module entry is not a list of strings: ${safeLine(JSON.stringify(entry) ?? '', 80)}` };
     }
     const row = toRow(entry.map((c) => (c === null ? '' : String(c))));
     if (row) rows.push(row);
@@ -110,8 +124,9 @@ function parseJsonLines(lines: readonly string[]): ParseResult<ModuleRow[]> {
   return { ok: true, value: rows };
 }
 
+/** Cells from JSON may hold any character (JSON escapes): each is made a safe, bounded line here. */
 function toRow(cells: readonly string[]): ModuleRow | null {
-  const [name = '', version = '', statusText = '', license = '', signature = ''] = cells.map((c) => c.trim());
+  const [name = '', version = '', statusText = '', license = '', signature = ''] = cells.map((c) => safeLine(c, TEXT_LIMITS.name));
   if (name === '') return null;
   return { name, version, statusText, state: moduleState(statusText), license, commercial: isCommercial(license), signature };
 }

@@ -31,6 +31,12 @@ describe('licence files', () => {
     expect(reading.kind === 'zend' && reading.items.map((i) => i.item)).toEqual(['activation', 'license:sysadmin']);
   });
 
+  it('reports a Zend file that contradicts itself instead of reading half of it', () => {
+    const reading = readLicenceFile(ZEND.replace('Produced-By', 'sysadmin_exp = 2031-01-01\nProduced-By'));
+
+    expect(reading).toEqual({ kind: 'contradictory', note: expect.stringMatching(/conflicting expiry of licence "sysadmin".*trusting fwconsole/) });
+  });
+
   it('recognises an ionCube licence and skips it with a note, never reading its header or body as fields', () => {
     expect(readLicenceFile(IONCUBE)).toEqual({ kind: 'ioncube', note: expect.stringContaining('ionCube licence file') });
     expect(readLicenceFile(`Expires = 2030-01-01\nVerification-Code = x\nProduct-Name = y\n${IONCUBE}`).kind).toBe('ioncube');
