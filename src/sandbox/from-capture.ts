@@ -41,11 +41,11 @@ export function stateFromCapture(bundle: Bundle, base: SandboxState, source: str
   const deploymentId = (info.ok ? info.deploymentId : null) ?? parsed.pbxid;
   if (!deploymentId) throw new UsageError(`${source}: the captured PBX reported no deployment id (sa info and pbxid)`, fix);
 
-  const commands: Record<string, { stdout: string; exitCode: number }> = {};
+  const commands = new Map<string, { stdout: string; exitCode: number }>();
   for (const c of bundle.manifest.commands) {
     if (c.program !== 'fwconsole' || c.stdout === null) continue;
     const stdout = bundle.files.get(c.stdout);
-    if (stdout) commands[c.args.join(' ')] = { stdout: stdout.toString('utf8'), exitCode: c.exitCode ?? 1 };
+    if (stdout) commands.set(c.args.join(' '), { stdout: stdout.toString('utf8'), exitCode: c.exitCode ?? 1 });
   }
   const pbxidPath = bundle.manifest.files.find((f) => f.source.endsWith('/pbxid'))?.path ?? null;
   const pbxid = pbxidPath === null ? null : (bundle.files.get(pbxidPath)?.toString('utf8') ?? null);
@@ -78,7 +78,7 @@ export function stateFromCapture(bundle: Bundle, base: SandboxState, source: str
       supportContract: support === null ? null : { expiration: shown(support), organization: 'captured' },
       licence: Object.fromEntries(licences.map((l) => [l.moduleKey!, shown(l.expiry)])),
       modules,
-      captured: { source, commands, pbxid },
+      captured: { source, commands: Object.fromEntries(commands), pbxid },
     },
     portal: {
       ...base.portal,

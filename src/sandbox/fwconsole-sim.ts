@@ -42,10 +42,10 @@ const ENGLISH: StatusWords = {
   broken: 'Broken',
 };
 /** Words seen on older systems (German `Aktivieren` is the GUI's "Enable"). */
-const LEGACY_WORDS: Readonly<Record<string, StatusWords>> = {
-  it: { ...ENGLISH, enabled: 'Attivato', disabled: 'Disattivato', 'not-installed': 'Non installato (disponibile localmente)' },
-  de: { ...ENGLISH, enabled: 'Aktivieren', disabled: 'Deaktiviert', 'not-installed': 'Nicht installiert (lokal verfügbar)' },
-};
+const LEGACY_WORDS: ReadonlyMap<string, StatusWords> = new Map([
+  ['it', { ...ENGLISH, enabled: 'Attivato', disabled: 'Disattivato', 'not-installed': 'Non installato (disponibile localmente)' }],
+  ['de', { ...ENGLISH, enabled: 'Aktivieren', disabled: 'Deaktiviert', 'not-installed': 'Nicht installiert (lokal verfügbar)' }],
+]);
 const MSGID_OF: Record<SimModule['status'], StatusMsgid> = {
   enabled: 'Enabled',
   disabled: 'Disabled',
@@ -56,7 +56,7 @@ const MSGID_OF: Record<SimModule['status'], StatusMsgid> = {
 
 /** What fwconsole prints in a language: the .po text as is (entities and all), English where untranslated. */
 function statusWords(language: string): StatusWords {
-  const legacy = LEGACY_WORDS[language];
+  const legacy = LEGACY_WORDS.get(language);
   if (legacy) return legacy;
   const translated = (status: SimModule['status']) => {
     const w = TRANSLATED_STATUSES.find((t) => t.lang === language && t.msgid === MSGID_OF[status]);
