@@ -58,6 +58,32 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .action((opts, cmd: Command) => run(async () => (await import('./commands/history.js')).historyCommand(cmd.optsWithGlobals()))());
 
   program
+    .command('due')
+    .description('the renewal list: what expires (or has expired) within the period, per deployment, with days left and renewals seen (from the local store)')
+    .option('--within <duration>', 'the period (e.g. 30d, 365d)', '90d')
+    .option('--deployment <id>', 'only this deployment')
+    .option('--csv', 'CSV (RFC 4180, with a header row) for a spreadsheet')
+    .option('--json', 'machine-readable output')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/due.js')).dueCommand(cmd.optsWithGlobals()))());
+
+  program
+    .command('calendar')
+    .description('an iCalendar (.ics) feed: one all-day event per expiring item, reminders at the alert thresholds (from the local store)')
+    .option('--output <file>', 'write the feed to this file instead of stdout')
+    .option('--within <duration>', 'only items expiring within this period (and expired ones), e.g. 120d; default: every item with a date')
+    .option('--deployment <id>', 'only this deployment')
+    .option('--json', 'the events as JSON instead of iCalendar')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/calendar.js')).calendarCommand(cmd.optsWithGlobals()))());
+
+  program
+    .command('report')
+    .description('summary figures per host; --html FILE writes the timeline page (24 months per deployment, one self-contained file)')
+    .option('--html <file>', 'write the timeline page to this file ("-" for stdout)')
+    .option('--deployment <id>', 'only this deployment')
+    .option('--json', 'machine-readable output')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/report.js')).reportCommand(cmd.optsWithGlobals()))());
+
+  program
     .command('capture')
     .description('for a bug report: run the read-only fwconsole commands and pack their output, and what the agent made of it, into one tar.gz')
     .option('--output <file>', 'where to write the bundle (default: ./pbx-activation-agent-capture-<time>.tar.gz)')

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { FILE_LIMITS, FileReadError, readBoundedFd } from '../src/config/bounded-file.js';
+import { ConfigError } from '../src/errors.js';
 import { readConfigText } from '../src/config/config-file.js';
 import { loadConfig, resolveConfigPath, type LoadedConfig } from '../src/config/load.js';
 import { colourOutput } from './output.js';
@@ -31,7 +32,13 @@ export function startRuntime(options: GlobalOptions, logStream: 'stdout' | 'stde
 
 /** The configuration's text: from stdin when the daemon hands its children the config in force, else the file. */
 export function configText(options: GlobalOptions, path: string): string {
-  return options.configStdin ? readFileSync(0, 'utf8') : readConfigText(path);
+  if (!options.configStdin) return readConfigText(path);
+  try {
+    return readBoundedFd(0, FILE_LIMITS.config, 'the configuration on stdin');
+  } catch (err) {
+    if (err instanceof FileReadError) throw new ConfigError(path, [err.message]);
+    throw err;
+  }
 }
 
 export { print, printJson, reportError } from './output.js';

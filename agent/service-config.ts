@@ -26,5 +26,18 @@ export async function loadServiceConfig(path: string): Promise<LoadedConfig> {
   if (!verdict.ok) throw new ConfigError(verdict.file, verdict.problems, verdict.hint);
   // Webhook URLs in verdict.config are shown as scheme and host only: the daemon sends no alerts itself,
   // its children read the full text.
-  return { path, config: verdict.config, digest: verdict.digest, text };
+  return { path, config: withMaps(verdict.config), digest: verdict.digest, text };
+}
+
+/**
+ * `config check --json` prints the tables keyed by data as JSON objects; inside the agent they are Maps (the
+ * daemon's timeline page and calendar feed read `alerts.perModule`).
+ */
+function withMaps(config: AgentConfig): AgentConfig {
+  const asMap = <V>(value: unknown): Map<string, V> => (value instanceof Map ? (value as Map<string, V>) : new Map(Object.entries((value ?? {}) as Record<string, V>)));
+  return {
+    ...config,
+    pbx: { ...config.pbx, moduleAliases: asMap(config.pbx.moduleAliases) },
+    alerts: { ...config.alerts, perModule: asMap(config.alerts.perModule) },
+  };
 }

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import { pbxReaderFor } from '../src/app/reader.js';
 import type { CycleDeps, CycleSettings } from '../src/app/cycle.js';
 import { systemClockSynchronized } from '../src/clock/clock-check.js';
 import type { AgentConfig } from '../src/config/schema.js';
+import { FILE_LIMITS, FileReadError, readBoundedFile } from '../src/config/bounded-file.js';
 import { readSecret } from '../src/config/secrets.js';
 import { systemClock } from '../src/core/clock.js';
 import { parseWindow } from '../src/core/window.js';
@@ -17,6 +17,7 @@ import { Store } from '../src/store/store.js';
 import { agentVersion } from '../src/version.js';
 import { rememberConfig } from './remembered-config.js';
 import type { Runtime } from './runtime.js';
+import { timerDelay } from '../src/core/timer-delay.js';
 
 /* The composition root: turns a validated config into the cycle's dependencies. */
 
@@ -28,9 +29,10 @@ export function portalClient(config: AgentConfig, configPath: string, cache: Por
   let ca: Buffer | undefined;
   if (portal.caFile) {
     try {
-      ca = readFileSync(portal.caFile);
+      ca = readBoundedFile(portal.caFile, FILE_LIMITS.ca);
     } catch (err) {
-      throw new ConfigError(configPath, [`portal.caFile: cannot read ${portal.caFile} (${(err as NodeJS.ErrnoException).code ?? String(err)})`]);
+      if (!(err instanceof FileReadError)) throw err;
+      throw new ConfigError(configPath, [`portal.caFile: ${err.message}`], 'Point portal.caFile at a PEM file holding the CA certificate(s) that signed the portal\'s certificate.');
     }
   }
   return new PortalClient(
@@ -85,7 +87,7 @@ export function localCycle(config: AgentConfig, configPath: string, store: Store
     log,
     host: 'local',
     clockSynchronized: systemClockSynchronized,
-    sleep: (ms, signal) => delay(ms, undefined, { signal }),
+    sleep: (ms, signal) => delay(timerDelay(ms), undefined, { signal }),
   };
   return { deps, settings: cycleSettings(config), fwconsoleCalls, close: () => shell.close() };
 }

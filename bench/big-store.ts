@@ -1,11 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rememberConfig } from '../agent/remembered-config.js';
-import { loadConfig } from '../src/config/load.js';
 import { addDays } from '../src/core/expiry.js';
 import { DEFAULT_DEPLOYMENT_ID } from '../src/sandbox/scenario.js';
-import { Store } from '../src/store/store.js';
-import { bigStore, SHAPE } from './lib/big-store.js';
+import { bigStoreConfig, SHAPE } from './lib/big-store.js';
 import { agent, BIN, formatMs, median, progress, timeProcess, type Row, type Timed } from './lib/measure.js';
 
 const TARGET_MS = 100;
@@ -16,20 +12,7 @@ const TARGET_MS = 100;
  * or a script runs them), output read through a pipe. Medians of `runs`.
  */
 export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
-  const file = bigStore(progress);
-  mkdirSync(dir, { recursive: true });
-  const config = join(dir, 'agent.json');
-  writeFileSync(config, JSON.stringify({ store: { path: file } }));
-  // As after any check: the store holds this config's validation, so reads need no validator.
-  const store = Store.open(file);
-  let counts: { changes: number; runs: number; deployment: string; module: string };
-  try {
-    rememberConfig(store, loadConfig(config));
-    const deployment = store.expiries.deployments()[SHAPE.deployments >> 1]!.id;
-    counts = { ...(JSON.parse(store.getMeta('bench_counts') ?? '{}') as { changes: number; runs: number }), deployment, module: 'zulu' };
-  } finally {
-    store.close();
-  }
+  const { config, counts } = bigStoreConfig(dir);
   progress(`store: ${SHAPE.deployments} deployments x ${SHAPE.items} items, ${counts.changes} expiry changes, ${counts.runs} runs`);
   // The same commands on a store of one deployment checked once: what start-up alone costs.
   const small = join(dir, 'small');
@@ -68,7 +51,7 @@ export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
   return rows;
 }
 
-async function cli(args: readonly string[]): Promise<Timed> {
+export async function cli(args: readonly string[]): Promise<Timed> {
   const run = await timeProcess(process.execPath, [BIN, ...args]);
   if (run.code !== 0) throw new Error(`${args.join(' ')} exited ${run.code}: ${run.stderr.slice(-2000)}`);
   return run;

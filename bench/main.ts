@@ -8,16 +8,17 @@ import { benchDaemon } from './daemon.js';
 import { load, machine, type Row } from './lib/measure.js';
 import { benchBigStore } from './big-store.js';
 import { benchStartUp } from './start-up.js';
+import { benchViews } from './views.js';
 
 /**
- * `npm run bench [-- --only startup,cycle,store,daemon] [--runs N] [--idle SECONDS] [--keep]`
+ * `npm run bench [-- --only startup,cycle,store,views,daemon] [--runs N] [--idle SECONDS] [--keep]`
  *
- * Runs the speed and memory benchmarks of issue 7 one after the other (never
+ * Runs the speed and memory benchmarks (issue 7; the views of issue 12) one after the other (never
  * in parallel: they would measure each other) and prints one table. Exits 0
  * even when a target is missed: the table says MISSED and docs/benchmarks.md
  * explains. The fleet benchmark needs sshd and runs apart: `npm run bench:fleet`.
  */
-const BENCHMARKS = ['startup', 'cycle', 'store', 'daemon'] as const;
+const BENCHMARKS = ['startup', 'cycle', 'store', 'views', 'daemon'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({
@@ -46,6 +47,7 @@ const run: Record<Benchmark, () => Promise<Row[]>> = {
   startup: () => benchStartUp(join(dir, 'startup'), runs),
   cycle: () => benchCycle(join(dir, 'cycle'), cycleRuns),
   store: () => benchBigStore(join(dir, 'store'), Math.max(5, Math.round(runs / 2))),
+  views: () => benchViews(join(dir, 'views'), Math.max(3, Math.round(runs / 3))),
   daemon: () => benchDaemon(join(dir, 'daemon'), idleSeconds),
 };
 try {

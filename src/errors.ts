@@ -89,6 +89,19 @@ export class LeaseHeldError extends AgentError {
   }
 }
 
+/** Another daemon (`run`) already works on this store (exit 1): two would schedule checks side by side. */
+export class DaemonRunningError extends AgentError {
+  constructor(
+    readonly store: string,
+    readonly holder: { readonly pid: number; readonly host: string; readonly since: string; readonly until: string },
+  ) {
+    super(
+      `another pbx-activation-agent daemon is already running on the store ${store} (pid ${holder.pid} on ${holder.host}, since ${holder.since})`,
+      `Only one daemon may run per store. Stop the other one (systemctl stop pbx-activation-agent, or kill ${holder.pid} on ${holder.host}), or give this one another store.path. If that process is gone, its claim lapses by ${holder.until}.`,
+    );
+  }
+}
+
 export type PortalFailure =
   | 'unreachable'
   | 'timeout'

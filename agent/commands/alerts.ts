@@ -40,7 +40,8 @@ export async function alertsListCommand(options: AlertsListOptions): Promise<num
   let report: AlertReport = { channels: configured.map((c) => ({ channel: c.id, type: c.type, configured: true, failures: 0, retryAt: null, lastError: null, lastOkAt: null })), alerts: [] };
   // Listing creates nothing: with no store yet there is nothing to show.
   if (existsSync(config.store.path)) {
-    const store = Store.open(config.store.path);
+    // Read-only: an operator may list alerts from a store they cannot write (see database.ts).
+    const store = Store.open(config.store.path, { readonly: true });
     try {
       report = store.guard((s) => alertReport(s, configured, limit));
     } finally {

@@ -1,8 +1,7 @@
 import { resolve } from 'node:path';
 import { makeRawSaver } from '../../src/app/raw-capture.js';
 import { systemClock } from '../../src/core/clock.js';
-import { parseDuration } from '../../src/core/duration.js';
-import { UsageError } from '../../src/errors.js';
+import { waitOption } from '../wait-option.js';
 import { readCredentials } from '../../src/fleet/credentials.js';
 import { loadInventory, selectHosts } from '../../src/fleet/inventory.js';
 import { portalChangeFeed } from '../../src/fleet/change-feed.js';
@@ -55,10 +54,7 @@ export async function fleetCheckCommand(options: FleetCheckOptions): Promise<num
 
 /** The cycle for one host, started by hand after a purchase; `--wait` is handed to the cycle. */
 export async function fleetRenewCommand(host: string, options: FleetRenewOptions): Promise<number> {
-  const waitMs = options.wait === undefined ? null : parseDuration(options.wait);
-  if (waitMs === null && options.wait !== undefined) {
-    throw new UsageError(`--wait ${options.wait} is not a duration`, 'Use e.g. 90s, 10m, 2h.');
-  }
+  const waitMs = options.wait === undefined ? null : waitOption(options.wait);
   return runFleetCommand(options, {
     names: [host],
     concurrency: 1,

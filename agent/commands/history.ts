@@ -1,4 +1,6 @@
+import { historyWithClockWarning } from '../../src/app/future-records.js';
 import { DEFAULT_HISTORY_LIMIT, readHistory, type History } from '../../src/app/history.js';
+import { systemClock } from '../../src/core/clock.js';
 import { isCalendarDate } from '../../src/core/expiry.js';
 import { MODULE_KEY } from '../../src/core/items.js';
 import { UsageError } from '../../src/errors.js';
@@ -24,15 +26,16 @@ export async function historyCommand(options: HistoryOptions): Promise<number> {
   if (options.all && options.limit !== undefined) throw new UsageError('--limit and --all exclude each other', 'Use one: --limit 500, or --all for every event.');
   const limit = options.all ? null : options.limit === undefined ? DEFAULT_HISTORY_LIMIT : Number(options.limit);
   if (limit !== null && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive number`, 'For example --limit 50.');
-  const { store, tty } = await openForReading(options);
-  let history: History = { changes: [], runs: [], limit, truncated: false };
+  const { store, tty, config } = await openForReading(options);
+  let found: History = { changes: [], runs: [], limit, truncated: false };
   if (store) {
     try {
-      history = readHistory(store, { deploymentId: options.deployment, moduleKey: options.module, since: options.since, limit });
+      found = readHistory(store, { deploymentId: options.deployment, moduleKey: options.module, since: options.since, limit });
     } finally {
       store.close();
     }
   }
+  const history = historyWithClockWarning(found, systemClock.now(), config.clock.maxSkew);
   if (options.json) printJson(history);
   else print(renderHistory(history, tty));
   return EXIT.ok;

@@ -1,7 +1,8 @@
 import { runCycle } from '../../src/app/cycle.js';
 import { waitForPurchase } from '../../src/app/wait-for-renewal.js';
-import { parseDuration, formatDuration } from '../../src/core/duration.js';
-import { ConfigError, UsageError } from '../../src/errors.js';
+import { formatDuration } from '../../src/core/duration.js';
+import { waitOption } from '../wait-option.js';
+import { ConfigError } from '../../src/errors.js';
 import { renderRenew } from '../../src/ui/renew-view.js';
 import { exitForOutcome } from '../exit-codes.js';
 import { confirm } from '../prompt.js';
@@ -16,8 +17,7 @@ export interface RenewOptions extends GlobalOptions {
 
 /** The manual trigger after a purchase: wait for the portal, apply whatever the window, show before/after. */
 export async function renewCommand(options: RenewOptions): Promise<number> {
-  const waitMs = options.wait === undefined ? 0 : parseDuration(options.wait);
-  if (waitMs === null) throw new UsageError(`--wait "${options.wait}" is not a duration`, 'Use for example --wait 30m or --wait 90s.');
+  const waitMs = options.wait === undefined ? 0 : waitOption(options.wait);
   const runtime = startRuntime(options);
   const { loaded, log, tty } = runtime;
   const { config } = loaded;

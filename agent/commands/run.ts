@@ -5,6 +5,7 @@ import { AgentService } from '../../src/service/agent-service.js';
 import type { DaemonJobs } from '../../src/service/daemon.js';
 import { serviceNotifier } from '../../src/service/sd-notify.js';
 import { CHILD_KILL_GRACE_MS, HARD_EXIT_MS } from '../../src/service/stop-budget.js';
+import { takeDaemonLease } from '../../src/app/lease.js';
 import { Store } from '../../src/store/store.js';
 import { agentChild } from '../agent-child.js';
 import { EXIT } from '../exit-codes.js';
@@ -26,6 +27,19 @@ export async function runCommand(options: GlobalOptions, version: string): Promi
   const loaded = await loadServiceConfig(resolveConfigPath(options.config));
   const log = commandLogger(loaded, options.logLevel, 'stdout');
   const store = Store.open(loaded.config.store.path);
+  // One daemon per store, taken before anything else (metrics port, closing old runs): a second `run` exits 1 naming the first.
+  let lost = false;
+  let lease: { release(): void };
+  try {
+    lease = takeDaemonLease(store, systemClock, () => {
+      lost = true;
+      log.error({}, 'another daemon took over this store (this one did not renew its claim in time); stopping');
+      process.kill(process.pid, 'SIGTERM');
+    });
+  } catch (err) {
+    store.close();
+    throw err;
+  }
   const service = new AgentService({
     loaded,
     store,
@@ -61,13 +75,15 @@ export async function runCommand(options: GlobalOptions, version: string): Promi
     await service.start();
   } catch (err) {
     await service.stop();
+    lease.release();
     store.close();
     throw err;
   }
   await stopped;
+  lease.release();
   store.close();
   log.info({ signal: stopSignal }, 'stopped');
-  return EXIT.ok;
+  return lost ? EXIT.internal : EXIT.ok;
 }
 
 /**

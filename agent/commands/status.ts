@@ -1,3 +1,4 @@
+import { withClockWarnings } from '../../src/app/future-records.js';
 import { buildStatus, type StatusReport } from '../../src/app/status.js';
 import { systemClock } from '../../src/core/clock.js';
 import { calendarDate } from '../../src/core/expiry.js';
@@ -18,7 +19,7 @@ export async function statusCommand(options: StatusOptions): Promise<number> {
   let report: StatusReport = { today, deployments: [] };
   if (store) {
     try {
-      report = buildStatus(store, today, config.pbx.moduleAliases, options.deployment);
+      report = withClockWarnings(buildStatus(store, today, config.pbx.moduleAliases, options.deployment), systemClock.now(), config.clock.maxSkew);
     } finally {
       store.close();
     }

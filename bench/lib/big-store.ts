@@ -1,7 +1,9 @@
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rememberConfig } from '../../agent/remembered-config.js';
 import { PBX_KINDS } from '../../src/app/cycle.js';
+import { loadConfig } from '../../src/config/load.js';
 import { addDays, dateExpiry } from '../../src/core/expiry.js';
 import { makeItem, type ItemKind, type LicensedItem } from '../../src/core/items.js';
 import type { ModuleRow } from '../../src/pbx/readers/module-list.js';
@@ -53,6 +55,25 @@ export function bigStore(progress: (text: string) => void): string {
   renameSync(tmp, file);
   progress(`generated ${file} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   return file;
+}
+
+/**
+ * The 10-year store and an agent configuration in `dir` pointing at it. The store holds this config's
+ * validation, as after any check, so read commands need no validator (as on a real agent).
+ */
+export function bigStoreConfig(dir: string): { config: string; counts: { changes: number; runs: number; deployment: string; module: string } } {
+  const file = bigStore((text) => process.stderr.write(`  ${text}\n`));
+  mkdirSync(dir, { recursive: true });
+  const config = join(dir, 'agent.json');
+  writeFileSync(config, JSON.stringify({ store: { path: file } }));
+  const store = Store.open(file);
+  try {
+    rememberConfig(store, loadConfig(config));
+    const deployment = store.expiries.deployments()[SHAPE.deployments >> 1]!.id;
+    return { config, counts: { ...(JSON.parse(store.getMeta('bench_counts') ?? '{}') as { changes: number; runs: number }), deployment, module: 'zulu' } };
+  } finally {
+    store.close();
+  }
 }
 
 interface Deployment {

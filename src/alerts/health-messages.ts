@@ -1,4 +1,5 @@
 import { formatDuration } from '../core/duration.js';
+import { FUTURE_NOTE } from '../core/future-time.js';
 import type { AlertMark } from '../store/alert-state.js';
 import type { Condition, ModuleConditionKind, Unverified } from './health-policy.js';
 import { deploymentLine, deploymentTitle, listLines, MAX_DATA_ITEMS, names, type AlertContext, type DraftAlert } from './messages.js';
@@ -80,6 +81,7 @@ function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
         title: `${agent}: no successful check for ${age}`,
         body: [
           facts.lastSuccess ? `The last successful check finished at ${String(facts.lastSuccess)}.` : `No check has succeeded since the first run at ${String(facts.since)}.`,
+          ...(typeof facts.futureSuccess === 'string' ? [`A later success is stamped ${facts.futureSuccess} (${FUTURE_NOTE}); it is not counted.`] : []),
           `The limit is ${formatDuration(Number(facts.limitMs))} (alerts.deadManAfter).`,
           ...(last ? [`Last run: ${last.command} at ${last.startedAt}: ${last.outcome ?? 'did not finish'}${last.error ? `: ${last.error}` : ''}`] : []),
           '',

@@ -76,15 +76,19 @@ export function hostConditions(facts: HostRunFacts, now: Date, settings: HealthS
       facts: { since: since.startedAt, failures: facts.failuresSinceSuccess, last: runFacts(facts.lastFinished) },
     });
   }
-  const reference = facts.lastSuccess ? (facts.lastSuccess.endedAt ?? facts.lastSuccess.startedAt) : facts.firstRun?.startedAt;
+  // Counted from the last success with a believable time: one recorded in the future (the clock ran ahead) would
+  // keep the dead-man quiet for years.
+  const success = facts.lastTrustedSuccess;
+  const reference = success ? (success.endedAt ?? success.startedAt) : facts.firstRun?.startedAt;
   if (reference !== undefined && now.getTime() - Date.parse(reference) > settings.deadManAfterMs) {
+    const future = facts.lastSuccess !== null && facts.lastSuccess.id !== success?.id ? (facts.lastSuccess.endedAt ?? facts.lastSuccess.startedAt) : null;
     out.push({
       ...scope,
       subject: `op/dead-man/${facts.host}`,
       kind: 'dead-man',
       severity: 'critical',
-      fingerprint: String(facts.lastSuccess?.id ?? 'never'),
-      facts: { lastSuccess: facts.lastSuccess?.endedAt ?? null, since: reference, limitMs: settings.deadManAfterMs, last: runFacts(facts.lastFinished) },
+      fingerprint: String(success?.id ?? 'never'),
+      facts: { lastSuccess: success?.endedAt ?? null, since: reference, limitMs: settings.deadManAfterMs, last: runFacts(facts.lastFinished), futureSuccess: future },
     });
   }
   const clock = clockVerdict(facts.lastClock?.details ?? null, settings.maxClockSkewMs);

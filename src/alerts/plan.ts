@@ -1,4 +1,5 @@
 import type { AlertSettings } from '../config/alerts-schema.js';
+import { trustedUntil } from '../core/future-time.js';
 import type { MarkUpdate } from '../store/alert-state.js';
 import type { Store } from '../store/store.js';
 import { expirySubject, planExpiryNotices, planRenewals, type ExpiryItem, type Renewal } from './expiry-policy.js';
@@ -32,8 +33,8 @@ export interface AlertPlan {
 export function planAlerts(store: Store, ctx: PlanContext): AlertPlan {
   const { settings } = ctx;
   const deployments = new Map(store.expiries.deployments().map((d) => [d.id, d]));
-  const hostFacts = store.alerts.hosts().map((h) => store.alerts.hostFacts(h));
   const maxSkew = ctx.maxClockSkewMs;
+  const hostFacts = store.alerts.hosts().map((h) => store.alerts.hostFacts(h, trustedUntil(ctx.now, maxSkew)));
   const untrusted = new Set(hostFacts.filter((f) => !clockVerdict(f.lastClock?.details ?? null, maxSkew).trusted).map((f) => f.host));
   const items: ExpiryItem[] = store.expiries.items();
   const byKey = new Map(items.map((i) => [`${i.deploymentId}\0${i.item}`, i]));

@@ -2,12 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { processAlive } from '../process/alive.js';
 import type { AlertSettings } from '../config/alerts-schema.js';
 import { calendarDate } from '../core/expiry.js';
+import { trustedUntil } from '../core/future-time.js';
 import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { AlertMessage, Channel } from '../notify/channel.js';
 import type { AlertEvent } from '../store/outbox.js';
 import type { Store } from '../store/store.js';
+import { dueDigest } from './digest.js';
+import { digestHtml } from './digest-message.js';
 import { planAlerts } from './plan.js';
 import { boundedAlert, testAlert, type DraftAlert } from './messages.js';
 
@@ -81,7 +84,8 @@ export class AlertService {
         const at = now.toISOString();
         for (const subject of plan.close) s.alerts.closeMark(subject, at);
         for (const mark of plan.marks) s.alerts.putMark({ ...mark, at });
-        const enqueued = plan.alerts.map(boundedAlert).flatMap((draft) => {
+        const digest = dueDigest(s, { now, today: calendarDate(now, this.options.timeZone), timeZone: zone, settings: this.options.settings.digest ?? null, zone: this.options.timeZone });
+        const enqueued = [...plan.alerts, ...(digest ? [digest] : [])].map(boundedAlert).flatMap((draft) => {
           const id = s.outbox.enqueue({ ...draft, uid: randomUUID(), createdAt: at });
           return id === null ? [] : [{ id, kind: draft.kind, title: draft.title }];
         });
@@ -136,7 +140,8 @@ export class AlertService {
     const at = now.toISOString();
     this.releaseOrphans(channel.id, now, pid);
     for (;;) {
-      const claimed = store.guard((s) => s.outbox.claimNext(channel.id, at, pid, new Date(now.getTime() - FOLLOW_UP_MS).toISOString()));
+      const backoffTrustedUntil = trustedUntil(now, this.options.settings.retryMax + this.options.maxClockSkewMs);
+      const claimed = store.guard((s) => s.outbox.claimNext(channel.id, at, pid, new Date(now.getTime() - FOLLOW_UP_MS).toISOString(), backoffTrustedUntil));
       if (claimed === null) return;
       if (claimed === 'backing-off') {
         result.backingOff.push(channel.id);
@@ -183,6 +188,7 @@ function failureText(channel: Channel, err: unknown): string {
 }
 
 function toMessage(e: Pick<AlertEvent, 'uid' | 'kind' | 'severity' | 'deploymentId' | 'title' | 'body' | 'data' | 'createdAt'> | (DraftAlert & { uid: string; createdAt: string })): AlertMessage {
-  return { uid: e.uid, kind: e.kind, severity: e.severity, deploymentId: e.deploymentId, title: e.title, body: e.body, data: e.data, createdAt: e.createdAt };
+  const html = e.kind === 'digest' ? digestHtml(e.data) : undefined;
+  return { uid: e.uid, kind: e.kind, severity: e.severity, deploymentId: e.deploymentId, title: e.title, body: e.body, html, data: e.data, createdAt: e.createdAt };
 }
 

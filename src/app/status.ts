@@ -49,6 +49,8 @@ export interface DeploymentStatus {
   /** Items the portal shows with a later date than the PBX (from the last check). */
   readonly pendingRenewals: ReadonlyArray<{ item: string; pbx: string | null; portal: string }>;
   readonly items: StatusItem[];
+  /** Set by withClockWarnings when times shown here were recorded in the future (the clock ran ahead). */
+  readonly clockWarning?: string | null;
 }
 
 export interface StatusReport {
@@ -113,7 +115,7 @@ function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string,
     });
 }
 
-function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
   const groups = new Map<string, T[]>();
   for (const row of rows) {
     const k = key(row);
@@ -141,7 +143,7 @@ function summarise(run: RunRecord): RunSummary {
   };
 }
 
-function pendingFrom(details: Record<string, unknown> | null): DeploymentStatus['pendingRenewals'] {
+export function pendingFrom(details: Record<string, unknown> | null): DeploymentStatus['pendingRenewals'] {
   const pending = details?.pending;
   if (!Array.isArray(pending)) return [];
   return pending.filter(

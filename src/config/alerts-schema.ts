@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { MODULE_KEY } from '../core/items.js';
-import { Duration } from './duration-schema.js';
+import { WEEKDAYS } from '../core/zoned-time.js';
+import { durationWithin } from './duration-schema.js';
 import { keyedMap } from './keyed-map.js';
 
 /**
@@ -20,7 +21,7 @@ const HOST_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9
 
 const EmailAddress = z.string().regex(EMAIL, 'is not an e-mail address (user@example.com)');
 const ChannelName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$/, 'must be letters, digits, - and _ (at most 32)');
-const Timeout = Duration.refine((ms) => ms >= 1000 && ms <= 300_000, 'must be between 1s and 5m');
+const Timeout = durationWithin('1s', '5m');
 const FilePath = z.string().min(1);
 
 export function isHttpUrl(text: string): boolean {
@@ -96,20 +97,28 @@ export const CommandChannel = z.strictObject({
 
 export const ChannelSettings = z.discriminatedUnion('type', [EmailChannel, WebhookChannel, SlackChannel, TeamsChannel, CommandChannel]);
 
+/** The weekly digest: sent once a week at this weekday and time (in `timeZone`) through the channels. */
+export const DigestSettings = z.strictObject({
+  weekday: z.enum(WEEKDAYS, { error: `must be one of ${WEEKDAYS.join(', ')}` }),
+  time: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24-hour), e.g. "08:00"'),
+});
+
 export const AlertSettings = z.strictObject({
   /** Days before expiry at which to warn, once each per expiry value. */
   thresholds: Thresholds.prefault([60, 30, 14, 7, 3, 1]),
   /** Licence key -> its own thresholds (licence and maintenance of that module); [] silences it. */
   perModule: keyedMap(z.string().regex(MODULE_KEY, 'must be a licence key such as "zulu"'), Thresholds, '{"zulu": [30, 7]}').default(() => new Map()),
   /** An expired item is announced again this often, never more: at least 1h. */
-  expiredRepeat: Duration.refine((ms) => ms >= 3_600_000, 'must be at least 1h').prefault('7d'),
+  expiredRepeat: durationWithin('1h', '365d').prefault('7d'),
   /** Warn when every check has failed for longer than this. */
-  failingFor: Duration.prefault('12h'),
+  failingFor: durationWithin('0s', '365d').prefault('12h'),
   /** Warn when no check has succeeded for this long (the agent stopped checking). */
-  deadManAfter: Duration.prefault('36h'),
+  deadManAfter: durationWithin('0s', '365d').prefault('36h'),
   /** A channel that failed is tried again after this, doubling up to retryMax. */
-  retryAfter: Duration.prefault('1m'),
-  retryMax: Duration.prefault('1h'),
+  retryAfter: durationWithin('0s', '1d').prefault('1m'),
+  retryMax: durationWithin('0s', '7d').prefault('1h'),
+  /** The weekly digest (what expires within 90 days, what changed last week); null: off. */
+  digest: DigestSettings.nullable().default(null),
   channels: z
     .array(ChannelSettings)
     .default([])
@@ -125,6 +134,7 @@ export const AlertSettings = z.strictObject({
 
 export type AlertSettings = z.output<typeof AlertSettings>;
 export type ChannelSettings = z.output<typeof ChannelSettings>;
+export type DigestSettings = z.output<typeof DigestSettings>;
 export type EmailChannelSettings = z.output<typeof EmailChannel>;
 export type SmtpSettings = z.output<typeof SmtpSettings>;
 

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { ConfigError } from '../errors.js';
+import { FileReadError, readTextFile } from './bounded-file.js';
 
 /**
  * Finding and reading the configuration file, without validating it (that
@@ -16,23 +16,20 @@ export function resolveConfigPath(flag: string | undefined, env: NodeJS.ProcessE
   return resolve(flag ?? (env[CONFIG_ENV] || DEFAULT_CONFIG_PATH));
 }
 
+/** The configuration file's text: a regular file of at most 1 MiB (see bounded-file.ts). */
 export function readConfigText(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readTextFile(path, 'config');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'the file does not exist'
-        : code === 'EACCES'
-          ? 'the file is not readable by this user'
-          : `the file cannot be read (${code ?? String(err)})`;
+    if (!(err instanceof FileReadError)) throw err;
     throw new ConfigError(
       path,
-      [problem],
-      code === 'ENOENT'
+      [`the file ${err.problem}`],
+      err.reason === 'missing'
         ? `Create it (a minimal example is in the README under "Configuration"), or pass --config FILE / set ${CONFIG_ENV}.`
-        : `Make it readable by the agent's user, or pass --config FILE.`,
+        : err.reason === 'unreadable'
+          ? `Make it readable by the agent's user, or pass --config FILE.`
+          : 'Point --config (or $PBX_AGENT_CONFIG) at the JSON configuration file itself.',
     );
   }
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AlertSettings } from './alerts-schema.js';
-import { Duration } from './duration-schema.js';
+import { Duration, durationWithin } from './duration-schema.js';
 import { DEPLOYMENT_ID, MODULE_KEY } from '../core/items.js';
 import { looksLikeWindow, parseWindow } from '../core/window.js';
 import { keyedMap } from './keyed-map.js';
@@ -29,14 +29,14 @@ export const PbxSettings = z.strictObject({
    */
   applyUnit: z.string().regex(/^[A-Za-z0-9:_.-]+$/, 'must be a unit name prefix such as pbx-activation-agent-apply').optional(),
   /** Limit for a read (`sa info`, `ma list`). */
-  readTimeout: Duration.prefault('2m'),
+  readTimeout: durationWithin('0s', '1h').prefault('2m'),
   /** Limit for `sa activate` / `sa update`. */
-  applyTimeout: Duration.prefault('10m'),
+  applyTimeout: durationWithin('0s', '2h').prefault('10m'),
   /** `activate` is the full Update Activation; `update` only refreshes the local licence file. */
   applyCommand: z.enum(['activate', 'update']).default('activate'),
   /** After applying: wait this long, then poll `sa info` until it answers, for at most settleTimeout. */
-  settleDelay: Duration.prefault('15s'),
-  settleTimeout: Duration.prefault('3m'),
+  settleDelay: durationWithin('0s', '10m').prefault('15s'),
+  settleTimeout: durationWithin('0s', '1h').prefault('3m'),
   /** Licence key -> module directory name, where they differ (e.g. {"cdrpro": "cdrreports"}). */
   moduleAliases: keyedMap(z.string().regex(MODULE_KEY, 'must be a licence key such as "cdrpro"'), ModuleName, '{"cdrpro": "cdrreports"}').default(() => new Map()),
 });
@@ -61,19 +61,19 @@ export const PortalSettings = z.strictObject({
   tokenCredential: z.string().min(1).default('portal-token'),
   /** PEM CA certificate(s) for a private portal. Verification is never turned off. */
   caFile: z.string().min(1).optional(),
-  connectTimeout: Duration.prefault('10s'),
-  timeout: Duration.prefault('30s'),
+  connectTimeout: durationWithin('0s', '5m').prefault('10s'),
+  timeout: durationWithin('0s', '10m').prefault('30s'),
   retries: z.number().int().min(0).max(10).default(3),
-  retryBase: Duration.prefault('1s'),
-  retryMax: Duration.prefault('60s'),
+  retryBase: durationWithin('0s', '10m').prefault('1s'),
+  retryMax: durationWithin('0s', '1h').prefault('60s'),
   /** How often `renew --wait` asks the portal. */
-  pollInterval: Duration.prefault('30s'),
+  pollInterval: durationWithin('0s', '1h').prefault('30s'),
 });
 
 
 export const ClockSettings = z.strictObject({
   /** Largest accepted difference between this host's clock and the portal's Date header. */
-  maxSkew: Duration.prefault('5m'),
+  maxSkew: durationWithin('0s', '1d').prefault('5m'),
 });
 
 export const StoreSettings = z.strictObject({
@@ -100,13 +100,13 @@ export const ScheduleSettings = z.strictObject({
     .nullable()
     .default(null),
   /** After a failed or unreachable check: retry after retryMin, doubling up to retryMax. */
-  retryMin: Duration.prefault('5m'),
-  retryMax: Duration.prefault('6h'),
+  retryMin: durationWithin('0s', '1d').prefault('5m'),
+  retryMax: durationWithin('0s', '30d').prefault('6h'),
 });
 
 export const RetentionSettings = z.strictObject({
   /** Runs older than this are deleted, except those an expiry change refers to (the history is kept whole). */
-  runs: Duration.prefault('400d'),
+  runs: durationWithin('1d', '36500d').prefault('400d'),
 });
 
 export const MetricsSettings = z
@@ -119,7 +119,7 @@ export const MetricsSettings = z
     /** Allow a non-loopback listen address (metrics show deployment ids and expiry dates). */
     allowRemote: z.boolean().default(false),
     /** /healthz answers 503 when the last successful check is older than this (default: twice the schedule's period). */
-    staleAfter: Duration.optional(),
+    staleAfter: durationWithin('0s', '365d').optional(),
   })
   .superRefine((m, ctx) => {
     const at = m.listen === undefined ? null : parseListen(m.listen);
@@ -138,12 +138,12 @@ export const FleetSettings = z.strictObject({
   /** Hosts worked on at the same time. */
   concurrency: z.number().int().min(1).max(500).default(10),
   /** Each worker waits a random time up to this before its first host, so starts are spread. */
-  jitter: Duration.prefault('5s'),
+  jitter: durationWithin('0s', '10m').prefault('5s'),
   /** A host's whole cycle; past it the host is given up and reported unreachable. */
-  hostTimeout: Duration.prefault('20m'),
+  hostTimeout: durationWithin('0s', '12h').prefault('20m'),
   /** TCP connect, SSH handshake and authentication. */
-  connectTimeout: Duration.prefault('20s'),
-  keepaliveInterval: Duration.prefault('15s'),
+  connectTimeout: durationWithin('0s', '5m').prefault('20s'),
+  keepaliveInterval: durationWithin('0s', '10m').prefault('15s'),
   keepaliveCountMax: z.number().int().min(1).default(4),
 });
 

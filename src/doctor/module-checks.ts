@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { pbxReaderFor } from '../app/reader.js';
 import { rawCaptureDir } from '../app/raw-capture.js';
 import { errorMessage } from '../errors.js';
@@ -58,7 +58,7 @@ const unrecognised: DoctorCheck = {
   title: 'unrecognised output',
   async run(ctx) {
     const dir = rawCaptureDir(ctx.config.store.path);
-    const saved = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.txt')) : [];
+    const saved = savedDumps(dir);
     const unknown = await commercialModules(ctx)
       .then((rows) => rows.filter((m) => m.state === 'unknown'))
       .catch(() => []);
@@ -70,5 +70,14 @@ const unrecognised: DoctorCheck = {
     return warn(what.join('; '), `Run \`${CAPTURE_COMMAND}\` and send the bundle it writes to the agent's maintainers, so the words are learnt${saved.length > 0 ? `; then remove the files in ${dir}` : ''}.`);
   },
 };
+
+/** The dumps kept so far; none when the directory is missing or not ours to list (run as another user). */
+function savedDumps(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => f.endsWith('.txt'));
+  } catch {
+    return [];
+  }
+}
 
 export const MODULE_CHECKS: readonly DoctorCheck[] = [signatures, unrecognised];

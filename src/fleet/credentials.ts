@@ -15,10 +15,10 @@ export function readCredentials(inventory: Inventory, hosts: readonly FleetHost[
   const hints = new Set<string>();
   const files = new Map<string, string | null>();
   const usable = new Map<string, string | null>();
-  const read = (file: string, what: string, key: string): string | null => {
+  const read = (file: string, what: string, key: string, format: 'pem' | 'password'): string | null => {
     if (!files.has(file)) {
       try {
-        files.set(file, readSecret({ what, key, file, credential: 'fleet' }, inventory.path));
+        files.set(file, readSecret({ what, key, file, credential: 'fleet', format }, inventory.path));
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         problems.push(...err.problems);
@@ -32,8 +32,8 @@ export function readCredentials(inventory: Inventory, hosts: readonly FleetHost[
   const result = new Map<string, SshCredentials>();
   hosts.forEach((host) => {
     const label = hostLabel(inventory.hosts.indexOf(host), host.name);
-    const privateKey = read(host.privateKeyFile, 'SSH private key', `${label}.privateKeyFile`);
-    const passphrase = host.passphraseFile === null ? undefined : read(host.passphraseFile, 'SSH key passphrase', `${label}.passphraseFile`);
+    const privateKey = read(host.privateKeyFile, 'SSH private key', `${label}.privateKeyFile`, 'pem');
+    const passphrase = host.passphraseFile === null ? undefined : read(host.passphraseFile, 'SSH key passphrase', `${label}.passphraseFile`, 'password');
     if (privateKey === null || passphrase === null) return;
     const pair = `${host.privateKeyFile}\0${host.passphraseFile ?? ''}`;
     if (!usable.has(pair)) {

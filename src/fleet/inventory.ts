@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { FileReadError, readTextFile } from '../config/bounded-file.js';
 import { controlCharacterProblems, formatIssues, jsonProblem } from '../config/load.js';
 import { PbxSettings } from '../config/schema.js';
 import { DEPLOYMENT_ID } from '../core/items.js';
@@ -78,12 +78,12 @@ const InventoryFile = z.strictObject({
 export function loadInventory(path: string): Inventory {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readTextFile(path, 'inventory');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
+    if (!(err instanceof FileReadError)) throw err;
     throw new ConfigError(
       path,
-      [code === 'ENOENT' ? 'the inventory file does not exist' : `the inventory file cannot be read (${code ?? String(err)})`],
+      [`the inventory file ${err.problem}`],
       'Create it (see "Fleet: many PBXs over SSH" in the README), or pass --inventory FILE / set fleet.inventory in the agent config.',
     );
   }

@@ -13,6 +13,7 @@ import type { Trigger } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import type { FleetHost } from './inventory.js';
 import type { Cycle, CycleResult } from './run-fleet.js';
+import { timerDelay } from '../core/timer-delay.js';
 
 export interface FleetCycleDeps {
   readonly store: Store;
@@ -54,7 +55,7 @@ export function renewalCycle(deps: FleetCycleDeps, request: FleetCycleRequest): 
     // Not for a `fleet renew` by hand: right after a purchase the feed may lag, ask the portal itself.
     const unchanged = context.portalChanged === false && request.trigger !== 'manual';
     const portal = deps.portal && unchanged ? lastAnswerPortal(deps.portal, deps.store.portalCache) : deps.portal;
-    const sleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
+    const sleep = (ms: number, signal?: AbortSignal) => delay(timerDelay(ms), undefined, { signal });
     const settings: CycleSettings = {
       ...deps.settings,
       expectedDeploymentId: host.deploymentId ?? undefined,

@@ -6,6 +6,7 @@ import { errorMessage, StoreError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { PbxShell } from '../pbx/shell.js';
 import type { Outcome } from '../store/runs.js';
+import { timerDelay } from '../core/timer-delay.js';
 
 /** Best first: the fleet's exit code is the code of its worst host outcome. */
 const OUTCOME_SEVERITY: readonly Outcome[] = ['up-to-date', 'applied', 'pending', 'unreachable', 'failed'];
@@ -154,7 +155,7 @@ async function runHost<H extends FleetHostRef>(
   interrupted.addEventListener('abort', onInterrupt, { once: true });
   const shell = options.openShell(host);
   let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), options.hostTimeoutMs)));
+  const expired = new Promise<'expired'>((resolve) => (timer = setTimeout(() => resolve('expired'), timerDelay(options.hostTimeoutMs))));
   const stopped = new Promise<'expired'>((resolve) => stop.signal.addEventListener('abort', () => resolve('expired'), { once: true }));
   const cycle = options.cycle(host, shell, { signal: stop.signal, portalChanged }).then(
     (result) => ({ result }),

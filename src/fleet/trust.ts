@@ -1,4 +1,5 @@
-import { chownSync, closeSync, fchmodSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { chownSync, closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { readTextFile } from '../config/bounded-file.js';
 import { ConfigError } from '../errors.js';
 import type { PresentedKey } from '../pbx/ssh-target.js';
 import type { FleetHost, Inventory } from './inventory.js';
@@ -29,7 +30,7 @@ export async function trustHost(inventory: Inventory, host: FleetHost, deps: Tru
  * renamed over the inventory), keeping the file's mode, owner and indentation.
  */
 export function pinHostKey(path: string, hostName: string, fingerprint: string): void {
-  const text = readFileSync(path, 'utf8');
+  const text = readTextFile(path, 'inventory');
   const data = JSON.parse(text) as { hosts?: Array<Record<string, unknown>> };
   const entry = data.hosts?.find((h) => h.name === hostName);
   if (!entry) throw new ConfigError(path, [`hosts: no host named "${hostName}"`]);

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, type MetricObjectWithValues, type MetricValue } from 'prom-client';
 import type { Clock } from '../core/clock.js';
+import { FUTURE_NOTE, trustedUntil } from '../core/future-time.js';
 import { META } from '../store/meta-keys.js';
 import type { Store } from '../store/store.js';
 
@@ -17,6 +18,8 @@ export interface MetricsSource {
   readonly startedAt: Date;
   /** Current limit for /healthz (it follows config reloads). */
   readonly staleAfterMs: () => number;
+  /** `clock.maxSkew` (default 5m): a success stamped later than now + this is from a clock that ran ahead and is not counted. */
+  readonly maxSkewMs?: () => number;
 }
 
 export interface Health {
@@ -25,6 +28,7 @@ export interface Health {
 }
 
 const PREFIX = 'pbx_agent_';
+const DEFAULT_MAX_SKEW_MS = 5 * 60_000;
 
 export class AgentMetrics {
   readonly registry = new Registry();
@@ -74,7 +78,8 @@ export class AgentMetrics {
       'End of the last check that read the PBX (and portal) successfully, Unix seconds. Absent until one succeeds.',
       registers,
       () => {
-        const end = store.runs.lastSuccessEnd();
+        // A success stamped in the future would keep "no successful check for two days" rules quiet for years.
+        const end = this.lastTrustedSuccess();
         return end === null ? null : Math.floor(end.getTime() / 1000);
       },
     );
@@ -166,17 +171,24 @@ export class AgentMetrics {
   health(): Health {
     const now = this.source.clock.now().getTime();
     const limit = this.source.staleAfterMs();
-    const last = this.source.store.runs.lastSuccessEnd()?.getTime() ?? null;
+    const last = this.lastTrustedSuccess()?.getTime() ?? null;
+    const newest = this.source.store.runs.lastSuccessEnd();
+    const future = newest !== null && newest.getTime() !== last ? `; a later success is stamped ${newest.toISOString()} (${FUTURE_NOTE})` : '';
     if (last === null) {
       const up = now - this.source.startedAt.getTime();
       return up <= limit
-        ? { ok: true, reason: `no successful check yet (agent started ${ago(up)} ago)` }
-        : { ok: false, reason: `no successful check since the agent started ${ago(up)} ago` };
+        ? { ok: true, reason: `no successful check yet (agent started ${ago(up)} ago)${future}` }
+        : { ok: false, reason: `no successful check since the agent started ${ago(up)} ago${future}` };
     }
     const age = now - last;
     return age <= limit
-      ? { ok: true, reason: `last successful check ${ago(age)} ago` }
-      : { ok: false, reason: `last successful check ${ago(age)} ago (limit ${ago(limit)}); see \`pbx-activation-agent status\` and the journal` };
+      ? { ok: true, reason: `last successful check ${ago(age)} ago${future}` }
+      : { ok: false, reason: `last successful check ${ago(age)} ago (limit ${ago(limit)})${future}; see \`pbx-activation-agent status\` and the journal` };
+  }
+
+  private lastTrustedSuccess(): Date | null {
+    const skew = this.source.maxSkewMs?.() ?? DEFAULT_MAX_SKEW_MS;
+    return this.source.store.runs.lastSuccessEnd(undefined, trustedUntil(this.source.clock.now(), skew));
   }
 }
 

@@ -7,7 +7,18 @@ import type { AgentMetrics } from './metrics.js';
 /** The metrics listener could not be opened (port taken, address not local). */
 export class MetricsListenError extends AgentError {}
 
-/** `/metrics` (Prometheus text format) and `/healthz` over plain HTTP. */
+/** What the listener serves besides the metrics: views over the store, made at each request. */
+export interface ListenerPages {
+  /** The iCalendar feed (`/calendar.ics`). */
+  calendar(): Promise<string>;
+  /** The timeline page (`/`). */
+  timeline(): Promise<string>;
+}
+
+/** The timeline page needs nothing but its inline style: the browser is told so. */
+const PAGE_POLICY = "default-src 'none'; style-src 'unsafe-inline'";
+
+/** `/metrics` (Prometheus text format), `/healthz`, and with pages `/calendar.ics` and `/` (the timeline) over plain HTTP. */
 export class MetricsServer {
   private server: Server | null = null;
 
@@ -15,6 +26,7 @@ export class MetricsServer {
     readonly address: ListenAddress,
     private readonly metrics: AgentMetrics,
     private readonly log: Logger,
+    private readonly pages: ListenerPages | null = null,
   ) {}
 
   get description(): string {
@@ -57,8 +69,18 @@ export class MetricsServer {
       } else if (path === '/healthz') {
         const health = this.metrics.health();
         res.writeHead(health.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' }).end(`${health.ok ? 'ok' : 'unhealthy'}: ${health.reason}\n`);
+      } else if (path === '/calendar.ics' && this.pages) {
+        const body = await this.pages.calendar();
+        res
+          .writeHead(200, { 'content-type': 'text/calendar; charset=utf-8', 'content-disposition': 'inline; filename="pbx-licence-expiries.ics"', 'cache-control': 'no-cache' })
+          .end(req.method === 'HEAD' ? undefined : body);
+      } else if (path === '/' && this.pages) {
+        const body = await this.pages.timeline();
+        res
+          .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_POLICY, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' })
+          .end(req.method === 'HEAD' ? undefined : body);
       } else {
-        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: try /metrics or /healthz\n');
+        res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: try ${this.pages ? '/, /calendar.ics, ' : ''}/metrics or /healthz\n`);
       }
     } catch (err) {
       this.log.error({ path, err: errorMessage(err) }, 'metrics request failed');

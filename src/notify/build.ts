@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { channelId, isHttpUrl, type AlertSettings, type ChannelSettings } from '../config/alerts-schema.js';
+import { FileReadError, readTextFile } from '../config/bounded-file.js';
 import { readSecret } from '../config/secrets.js';
 import { ConfigError, errorMessage } from '../errors.js';
 import type { Channel } from './channel.js';
@@ -49,7 +49,7 @@ async function build(
       const password =
         smtp?.username === undefined
           ? null
-          : secret(() => readSecret({ what: 'SMTP password', key: `${at}.smtp.passwordFile`, file: smtp.passwordFile, credential: 'smtp-password' }, configPath, env));
+          : secret(() => readSecret({ what: 'SMTP password', key: `${at}.smtp.passwordFile`, file: smtp.passwordFile, credential: 'smtp-password', format: 'password' }, configPath, env));
       const ca = smtp?.caFile === undefined ? null : secret(() => readCa(smtp.caFile!, `${at}.smtp.caFile`, configPath));
       if ((smtp?.username !== undefined && password === null) || (smtp?.caFile !== undefined && ca === null)) return null;
       const { EmailChannel } = await import('./email.js');
@@ -75,8 +75,9 @@ async function build(
 
 function readCa(path: string, key: string, configPath: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readTextFile(path, 'ca');
   } catch (err) {
-    throw new ConfigError(configPath, [`${key}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? errorMessage(err)})`]);
+    if (!(err instanceof FileReadError)) throw err;
+    throw new ConfigError(configPath, [`${key}: ${err.message}`]);
   }
 }

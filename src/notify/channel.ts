@@ -10,6 +10,8 @@ export interface AlertMessage {
   readonly deploymentId: string | null;
   readonly title: string;
   readonly body: string;
+  /** An HTML alternative of the body (the digest's table), for channels that can show one (e-mail). */
+  readonly html?: string | undefined;
   readonly data: Readonly<Record<string, unknown>>;
   readonly createdAt: string;
 }

@@ -4,6 +4,7 @@ import type Mail from 'nodemailer/lib/mailer/index.js';
 import type { EmailChannelSettings } from '../config/alerts-schema.js';
 import { runProcess, SpawnError } from '../process/run-process.js';
 import { DeliveryError, oneLine, scrub, type AlertMessage, type Channel } from './channel.js';
+import { timerDelay } from '../core/timer-delay.js';
 import { CHANNEL_LIMITS, fitBytes, shortenBody } from './limits.js';
 
 /**
@@ -35,6 +36,8 @@ export class EmailChannel implements Channel {
       // The title is one bounded line already (alerts/messages.ts); nodemailer folds and encodes it.
       subject: message.title,
       text: `${fitBytes(shortenBody(message.body, CHANNEL_LIMITS.email.bodyBytes), CHANNEL_LIMITS.email.bodyBytes)}\n\n-- \npbx-activation-agent alert ${message.uid} (${message.kind}, ${message.severity}), ${message.createdAt}\n`,
+      // With an HTML alternative, nodemailer sends multipart/alternative: clients show the one they prefer.
+      ...(message.html === undefined ? {} : { html: message.html }),
       messageId: `<${message.uid}@pbx-activation-agent>`,
       headers: { 'Auto-Submitted': 'auto-generated', 'X-PBX-Alert-Kind': message.kind, 'X-PBX-Alert-Severity': message.severity },
       disableFileAccess: true,
@@ -71,7 +74,7 @@ export class EmailChannel implements Channel {
       await Promise.race([
         transport.sendMail(mail),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(timeout / 1000)}s`)), timeout);
+          timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(timeout / 1000)}s`)), timerDelay(timeout));
         }),
       ]);
     } catch (err) {

@@ -1,4 +1,5 @@
 import { DeliveryError, oneLine, redactUrl, scrub, type AlertMessage, type Channel } from './channel.js';
+import { timerDelay } from '../core/timer-delay.js';
 import { CHANNEL_LIMITS, fitPayload, shortenBody } from './limits.js';
 
 /**
@@ -35,7 +36,7 @@ export class WebhookChannel implements Channel {
         headers: { 'content-type': 'application/json', 'user-agent': 'pbx-activation-agent', 'idempotency-key': message.uid },
         body: payloadText(this.type, message),
         redirect: 'manual',
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timerDelay(this.timeoutMs)),
       });
     } catch (err) {
       throw new DeliveryError(`${this.description}: ${networkProblem(err, this.timeoutMs)}`);

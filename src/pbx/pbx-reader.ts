@@ -105,7 +105,8 @@ export class PbxReader {
     const warnings: string[] = [];
     for (const m of modules) {
       if (m.state !== 'unknown' || !(m.commercial || licensed.has(m.name))) continue;
-      const name = `ma-list-status-${m.name}-${createHash('sha256').update(m.statusText).digest('hex').slice(0, 10)}`;
+      // Hash first: dump names are cut at 40 characters, and the text is what makes one dump differ from another.
+      const name = `ma-list-status-${createHash('sha256').update(m.statusText).digest('hex').slice(0, 10)}-${m.name}`;
       const savedTo = this.options.saveRaw(name, `# module ${m.name}: status text '${m.statusText}' not recognised\n${rawReport(listed)}`, { once: true });
       warnings.push(`cannot tell whether ${m.name} is enabled: status text '${m.statusText}'${savedTo ? ` (output kept in ${savedTo})` : ''}`);
     }

@@ -16,6 +16,7 @@ import {
   type SshOptions,
   type SshTarget,
 } from './ssh-target.js';
+import { timerDelay } from '../core/timer-delay.js';
 
 /** How long after the remote timeout(1) should have acted the client steps in itself. */
 const BACKSTOP_MARGIN_MS = 3000;
@@ -253,7 +254,7 @@ export class SshShell implements PbxShell {
     const timeoutMs = this.options.fileTimeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;
     return new Promise<T | null>((resolve, reject) => {
       const onLost: Settle = (failure) => finish(failure);
-      const timer = setTimeout(() => this.drop(lostConnection(this.target, `it did not ${what} within ${timeoutMs / 1000}s`)), timeoutMs);
+      const timer = setTimeout(() => this.drop(lostConnection(this.target, `it did not ${what} within ${timeoutMs / 1000}s`)), timerDelay(timeoutMs));
       const finish = (failure: PbxError | null, value: T | null = null) => {
         clearTimeout(timer);
         this.pending.delete(onLost);

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent, type AgentOptions } from 'node:https';
 import type { Duplex } from 'node:stream';
+import { timerDelay } from '../core/timer-delay.js';
 
 /**
  * Agents that give up on a connection (TCP and TLS handshake) after
@@ -9,7 +10,7 @@ import type { Duplex } from 'node:stream';
  */
 export function connectTimeoutAgents(connectTimeoutMs: number, ca: Buffer | undefined): { httpAgent: HttpAgent; httpsAgent: HttpsAgent } {
   const guard = (socket: Duplex, event: 'connect' | 'secureConnect') => {
-    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECTTIMEOUT' })), connectTimeoutMs);
+    const timer = setTimeout(() => socket.destroy(Object.assign(new Error('connect timeout'), { code: 'ECONNECTTIMEOUT' })), timerDelay(connectTimeoutMs));
     socket.once(event, () => clearTimeout(timer));
     socket.once('close', () => clearTimeout(timer));
     return socket;

@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calendarDate } from '../core/expiry.js';
 import { unpackBundle, type Bundle } from '../capture/bundle.js';
+import { MAX_UNPACKED_BYTES } from '../capture/tar.js';
+import { FileReadError, readBoundedFile } from '../config/bounded-file.js';
 import { UsageError } from '../errors.js';
 import { stateFromCapture } from './from-capture.js';
 import { writeSchmoozeFiles, schmoozeDir } from './licence-file.js';
@@ -74,9 +76,11 @@ export function initSandbox(dir: string, options: SandboxInitOptions = {}): Sand
 function readBundle(path: string): Bundle {
   let data: Buffer;
   try {
-    data = readFileSync(path);
+    // A bundle compresses what it holds: it is never bigger than what it may unpack to.
+    data = readBoundedFile(path, MAX_UNPACKED_BYTES);
   } catch (err) {
-    throw new UsageError(`cannot read ${path}: ${(err as Error).message}`, 'Give the path of a bundle written by `pbx-activation-agent capture`.');
+    const why = err instanceof FileReadError ? err.message : `cannot read ${path}: ${(err as Error).message}`;
+    throw new UsageError(why, 'Give the path of a bundle written by `pbx-activation-agent capture`.');
   }
   return unpackBundle(data, path);
 }

@@ -115,21 +115,24 @@ export class AgentService {
       alertsEveryMs: HOUR,
       housekeepingEveryMs: 24 * HOUR,
       stopGraceMs: STOP_GRACE_MS,
+      maxSkewMs: config.clock.maxSkew,
     };
   }
 
   private async startServer(config: AgentConfig): Promise<void> {
     const address = config.metrics.listen === undefined ? null : parseListen(config.metrics.listen);
     if (address === null) return;
-    const [{ AgentMetrics }, { MetricsServer }] = await Promise.all([import('../metrics/metrics.js'), import('../metrics/server.js')]);
+    const [{ AgentMetrics }, { MetricsServer }, { viewPages }] = await Promise.all([import('../metrics/metrics.js'), import('../metrics/server.js'), import('./view-pages.js')]);
     this.metrics ??= new AgentMetrics({
       store: this.deps.store,
       clock: this.deps.clock,
       version: this.deps.version,
       startedAt: this.startedAt,
       staleAfterMs: () => staleAfterMs(this.daemon?.schedule ?? this.settings(this.loaded.config).schedule, this.loaded.config.metrics.staleAfter),
+      maxSkewMs: () => this.loaded.config.clock.maxSkew,
     });
-    const server = new MetricsServer(address, this.metrics, this.deps.log);
+    const pages = viewPages(this.deps.store, this.deps.clock, () => this.loaded.config);
+    const server = new MetricsServer(address, this.metrics, this.deps.log, pages);
     await server.start();
     this.server = server;
   }

@@ -1,4 +1,5 @@
 import { createTask, parse, validateDetailed, type ScheduledTask } from 'node-cron';
+import { localParts, localToUtc } from '../core/zoned-time.js';
 
 /**
  * Cron expressions, in node-cron's dialect (5 fields, or 6 with seconds; L, W,
@@ -71,58 +72,6 @@ export function cronSchedule(expression: string, timeZone: string | undefined): 
       throw new Error(`the cron expression "${expression}" never matches`);
     },
   };
-}
-
-interface LocalTime {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-  readonly hour: number;
-  readonly minute: number;
-  readonly second: number;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-export function localParts(date: Date, timeZone: string | undefined): LocalTime {
-  const key = timeZone ?? '';
-  let f = formatters.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(key, f);
-  }
-  const parts = Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]));
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour),
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-  };
-}
-
-/** The UTC instant of a wall-clock time in a zone (in a DST gap: the instant one offset later). */
-export function localToUtc(t: LocalTime, timeZone: string | undefined): number {
-  const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  let ts = wall - offsetAt(wall, timeZone);
-  // The offset at the guess may differ from the offset at the result (near a DST change): one correction.
-  ts = wall - offsetAt(ts, timeZone);
-  return ts;
-}
-
-function offsetAt(ts: number, timeZone: string | undefined): number {
-  const p = localParts(new Date(ts), timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ts / 1000) * 1000;
 }
 
 function nextDay(d: { year: number; month: number; day: number }): { year: number; month: number; day: number } {

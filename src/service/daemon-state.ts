@@ -46,9 +46,9 @@ export function saveSlot(store: Store, spec: string, slot: string | null): void 
   if (slot !== null) store.setMeta(META.slot, JSON.stringify({ spec, slot }));
 }
 
-/** The end of the last successful check, if any. */
-export function lastSuccess(store: Store): Date | null {
-  return store.runs.lastSuccessEnd();
+/** The end of the last successful check, if any; one recorded after `trustedUntil` (a clock that ran ahead) does not count. */
+export function lastSuccess(store: Store, trustedUntil?: string): Date | null {
+  return store.runs.lastSuccessEnd(undefined, trustedUntil);
 }
 
 /**

@@ -4,10 +4,12 @@ import type { Logger } from '../log/logger.js';
 import type { RunOutcome } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import { closeInterruptedRuns, lastSuccess, loadFailureState, saveFailureState, saveNextCheck, saveSlot } from './daemon-state.js';
-import { afterCycle, NO_FAILURES, planNextCheck, type DueReason, type FailureState, type NextCheck, type RetryPolicy } from './plan.js';
+import { afterCycle, lockedRetry, NO_FAILURES, planNextCheck, type DueReason, type FailureState, type NextCheck, type RetryPolicy } from './plan.js';
 import type { CheckSchedule } from './schedule.js';
 import { silentNotifier, type ServiceNotifier } from './sd-notify.js';
 import { ABORT_WAIT_MS } from './stop-budget.js';
+import { trustedUntil } from '../core/future-time.js';
+import { timerDelay } from '../core/timer-delay.js';
 
 export type CycleTrigger = 'schedule' | 'startup';
 
@@ -39,6 +41,8 @@ export interface DaemonSettings {
   readonly housekeepingEveryMs: number;
   /** On stop, how long a running job may take before it is aborted (see stop-budget.ts). */
   readonly stopGraceMs: number;
+  /** `clock.maxSkew`: a clock that went back further, or stored times further ahead, mean it was wrong. */
+  readonly maxSkewMs: number;
 }
 
 export interface DaemonDeps extends DaemonJobs {
@@ -66,6 +70,8 @@ export class Daemon {
   private startupPending = true;
   private nextAlertsAt = 0;
   private nextHousekeepingAt = 0;
+  /** The clock at the last wake-up: a clock that went back since leaves every planned instant years away. */
+  private lastWake = 0;
   private busy: { kind: JobKind; done: Promise<void> } | null = null;
   private timer: NodeJS.Timeout | undefined;
   private watchdogTimer: NodeJS.Timeout | undefined;
@@ -156,12 +162,15 @@ export class Daemon {
 
   private replan(): void {
     const { store, clock, log } = this.deps;
+    const now = clock.now();
+    const skew = this.settings.maxSkewMs;
     const next = planNextCheck({
       schedule: this.settings.schedule,
       failure: this.failure,
-      lastSuccess: store.guard(lastSuccess),
-      now: clock.now(),
+      lastSuccess: store.guard((s) => lastSuccess(s, trustedUntil(now, skew))),
+      now,
       startup: this.startupPending,
+      maxBackoffMs: this.settings.retry.maxMs + skew,
     });
     this.next = next;
     store.guard((s) => saveNextCheck(s, next));
@@ -181,6 +190,8 @@ export class Daemon {
 
   private dispatch(): void {
     const now = this.deps.clock.now().getTime();
+    if (now < this.lastWake - this.settings.maxSkewMs) this.clockWentBack(now);
+    this.lastWake = now;
     if (this.next === null) this.replan();
     const next = this.next!;
     if (this.busy) {
@@ -195,6 +206,18 @@ export class Daemon {
     else if (this.deps.alerts && now >= this.nextAlertsAt) this.startJob('alerts', () => this.runAlerts());
   }
 
+  /**
+   * The clock went back (it had run ahead): the next check, alert run and
+   * housekeeping were planned by the wrong clock and would wait until it
+   * catches up again. Plan them afresh by the clock as it is now.
+   */
+  private clockWentBack(now: number): void {
+    this.deps.log.warn({ from: new Date(this.lastWake).toISOString(), to: new Date(now).toISOString() }, 'the clock went back; planning the next check, alerts and housekeeping again');
+    this.nextAlertsAt = now;
+    this.nextHousekeepingAt = now;
+    if (this.busy?.kind !== 'check') this.replan();
+  }
+
   private arm(): void {
     if (this.stopping) return;
     clearTimeout(this.timer);
@@ -206,7 +229,7 @@ export class Daemon {
     }
     // While a job runs, its end wakes the loop; the timer only notices slots it overlaps.
     const wait = Math.min(MAX_SLEEP_MS, Math.max(this.busy ? 1000 : 0, Math.min(...dues) - now));
-    this.timer = setTimeout(() => this.tick(), wait);
+    this.timer = setTimeout(() => this.tick(), timerDelay(wait));
   }
 
   private startJob(kind: JobKind, job: () => Promise<void>): void {
@@ -234,10 +257,16 @@ export class Daemon {
     const ms = performance.now() - started;
     this.deps.onCycle?.(result, ms);
     if (this.abort.signal.aborted) return; // cut short by a stop: no backoff for that
-    this.failure = afterCycle(this.failure, result?.outcome ?? null, clock.now(), this.settings.retry);
-    store.guard((s) => saveFailureState(s, this.failure));
-    this.startupPending = false;
-    this.replan();
+    if (result?.outcome === 'locked') {
+      // Nothing ran and nothing failed: the store keeps the failure state it had; the owed check is retried from memory.
+      this.next = lockedRetry(clock.now(), this.settings.retry);
+      store.guard((s) => saveNextCheck(s, this.next!));
+    } else {
+      this.failure = afterCycle(this.failure, result?.outcome ?? null, clock.now(), this.settings.retry);
+      store.guard((s) => saveFailureState(s, this.failure));
+      this.startupPending = false;
+      this.replan();
+    }
     this.nextAlertsAt = clock.now().getTime();
     const level = this.failure.failures > 0 ? 'warn' : 'info';
     log[level](
@@ -267,7 +296,7 @@ function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> 
   return Promise.race([
     promise.then(() => true),
     new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(false), ms);
+      timer = setTimeout(() => resolve(false), timerDelay(ms));
     }),
   ]).finally(() => clearTimeout(timer));
 }

@@ -38,14 +38,24 @@ export function retryDelay(failures: number, policy: RetryPolicy): number {
 
 /**
  * The failure state after a cycle ended with `outcome` (null: it threw).
- * `locked`: another cycle (a manual `renew`) held the lease; not a failure,
- * but the check is owed, so it is tried again after retryMin.
+ * `locked`: another cycle (a manual `renew`) held the lease and nothing ran:
+ * not a failure, and nothing to back off from, so the state is unchanged (the
+ * owed check is retried through lockedRetry, which is never stored).
  */
 export function afterCycle(state: FailureState, outcome: RunOutcome | 'locked' | null, now: Date, policy: RetryPolicy): FailureState {
-  if (outcome === 'locked') return { failures: state.failures, backoffUntil: new Date(now.getTime() + policy.minMs) };
+  if (outcome === 'locked') return state;
   if (outcome !== null && !BACKING_OFF.includes(outcome)) return NO_FAILURES;
   const failures = state.failures + 1;
   return { failures, backoffUntil: new Date(now.getTime() + retryDelay(failures, policy)) };
+}
+
+/**
+ * The check owed after a `locked` outcome: tried again after retryMin. Kept in
+ * the daemon's memory only: a backoff written for it would be inherited by
+ * every later daemon although nothing failed.
+ */
+export function lockedRetry(now: Date, policy: RetryPolicy): NextCheck {
+  return { at: new Date(now.getTime() + policy.minMs), reason: 'retry' };
 }
 
 export interface PlanInput {
@@ -56,13 +66,22 @@ export interface PlanInput {
   readonly now: Date;
   /** The daemon is starting: a check that was missed while it was down runs now. */
   readonly startup: boolean;
+  /**
+   * No real backoff ends later than now + this (retryMax + clock.maxSkew): a
+   * later one was written while the clock ran ahead, and would stop the checks
+   * until then. Such a backoff is ignored and the owed check runs now.
+   */
+  readonly maxBackoffMs?: number;
 }
 
 export function planNextCheck(input: PlanInput): NextCheck {
   const { schedule, failure, now } = input;
-  if (failure.backoffUntil !== null && (failure.failures > 0 || failure.backoffUntil.getTime() > now.getTime())) {
+  const fromTheFuture = failure.backoffUntil !== null && input.maxBackoffMs !== undefined && failure.backoffUntil.getTime() > now.getTime() + input.maxBackoffMs;
+  // A backoff written while the clock ran ahead ends now: an owed retry runs at once.
+  const backoffUntil = fromTheFuture ? now : failure.backoffUntil;
+  if (backoffUntil !== null && (failure.failures > 0 || backoffUntil.getTime() > now.getTime())) {
     // Retrying: sooner than the daily slot, but never before the backoff ends, restart or not.
-    return { at: failure.backoffUntil, reason: 'retry' };
+    return { at: backoffUntil, reason: 'retry' };
   }
   if (input.startup && (input.lastSuccess === null || now.getTime() - input.lastSuccess.getTime() > schedule.periodMs)) {
     return { at: now, reason: 'startup' };

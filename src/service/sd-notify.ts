@@ -1,4 +1,5 @@
 import { runProcess } from '../process/run-process.js';
+import { timerDelay } from '../core/timer-delay.js';
 
 /**
  * Tells the service manager about readiness, liveness and shutdown
@@ -26,7 +27,7 @@ export function serviceNotifier(env: NodeJS.ProcessEnv, log: NotifyLog): Service
   if (!socket) return silentNotifier;
   const usec = Number(env.WATCHDOG_USEC);
   const pidOk = env.WATCHDOG_PID === undefined || Number(env.WATCHDOG_PID) === process.pid;
-  const watchdogIntervalMs = Number.isFinite(usec) && usec > 0 && pidOk ? Math.max(1000, Math.floor(usec / 2000)) : null;
+  const watchdogIntervalMs = Number.isFinite(usec) && usec > 0 && pidOk ? timerDelay(Math.max(1000, Math.floor(usec / 2000))) : null;
   let warned = false;
   const send = async (assignments: readonly string[]) => {
     try {

@@ -26,7 +26,12 @@ export interface HostRunFacts {
   readonly firstRun: RunRecord | null;
   readonly lastFinished: RunRecord | null;
   readonly lastSuccess: RunRecord | null;
-  /** The first finished run after the last success, when the latest finished run failed. */
+  /**
+   * The latest success whose time is believable (not after `trustedUntil`):
+   * a success recorded in the future proves nothing about the agent's health.
+   */
+  readonly lastTrustedSuccess: RunRecord | null;
+  /** The first finished run after the last success (with a believable start), when the latest finished run failed. */
   readonly failingSince: RunRecord | null;
   readonly failuresSinceSuccess: number;
   /** The latest finished run that recorded the state of the clock. */
@@ -71,7 +76,8 @@ export class AlertStateRepository {
     return rows.map((r) => r.host);
   }
 
-  hostFacts(host: string): HostRunFacts {
+  /** `trustedUntil`: the latest believable instant (now + clock.maxSkew); runs stamped later are from a clock that ran ahead. */
+  hostFacts(host: string, trustedUntil = '9999-12-31T23:59:59.999Z'): HostRunFacts {
     const one = (sql: string, ...args: unknown[]) => {
       const row = this.db.prepare(sql).get(host, ...args) as { id: number } | undefined;
       return row ? this.runs.get(row.id) : null;
@@ -86,10 +92,15 @@ export class AlertStateRepository {
       .get(host, afterSuccess, ...FAILED) as { n: number };
     return {
       host,
-      firstRun: one('SELECT id FROM runs WHERE host = ? ORDER BY id LIMIT 1'),
+      firstRun: one('SELECT id FROM runs WHERE host = ? AND started_at <= ? ORDER BY id LIMIT 1', trustedUntil),
       lastFinished,
       lastSuccess,
-      failingSince: failing ? one(`SELECT id FROM runs WHERE ${finished} AND id > ? ORDER BY id LIMIT 1`, afterSuccess) : null,
+      lastTrustedSuccess: one(
+        `SELECT id FROM runs WHERE ${finished} AND outcome IN (${marks(SUCCESSFUL)}) AND COALESCE(ended_at, started_at) <= ? ORDER BY id DESC LIMIT 1`,
+        ...SUCCESSFUL,
+        trustedUntil,
+      ),
+      failingSince: failing ? one(`SELECT id FROM runs WHERE ${finished} AND id > ? AND started_at <= ? ORDER BY id LIMIT 1`, afterSuccess, trustedUntil) : null,
       failuresSinceSuccess: failing ? count.n : 0,
       lastClock: one(`SELECT id FROM runs WHERE ${finished} AND json_type(details, '$.clock') = 'object' ORDER BY id DESC LIMIT 1`),
     };

@@ -1,5 +1,6 @@
-import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statfsSync } from 'node:fs';
+import { accessSync, closeSync, constants, existsSync, mkdirSync, openSync, readSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { StoreError } from '../errors.js';
 import { MIGRATIONS } from './migrations.js';
@@ -27,26 +28,101 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     throw new StoreError(`no store at ${path}: nothing has been recorded yet`, 'Run `pbx-activation-agent check` once (or check --dry-run) to read the PBX and create it.');
   }
 
+  if (options.readonly) return openForReading(path, options.busyTimeoutMs);
   let db: Database;
   try {
-    db = new BetterSqlite3(path, { readonly: options.readonly ?? false, fileMustExist: options.readonly ?? false });
+    db = sqlite(path);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    if (!options.readonly) {
-      db.pragma('journal_mode = WAL');
-      // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commit.
-      db.pragma('synchronous = NORMAL');
-    }
+    db.pragma('journal_mode = WAL');
+    // NORMAL is durable across process crashes in WAL mode; only power loss can drop the last commit.
+    db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
   } catch (err) {
     throw storeFailure(path, err);
   }
   try {
-    migrate(db, path, options.readonly ?? false);
+    migrate(db, path, false);
   } catch (err) {
     db.close();
     throw err instanceof StoreError ? err : storeFailure(path, err);
   }
   return db;
+}
+
+/**
+ * Opens the store read-only (status, history, alerts list, fleet status). A
+ * WAL database needs its -shm index, which SQLite creates next to the file:
+ * a user who may read the store but not write its directory (an operator
+ * reading the service's store) gets SQLITE_READONLY_DIRECTORY or CANTOPEN.
+ * Then, when no write is pending in a -wal file (no agent has it open), the
+ * file alone is the whole store and is opened immutable: no -shm, no locks.
+ */
+function openForReading(path: string, busyTimeoutMs = 5000): Database {
+  try {
+    return prepareForReading(sqlite(path, { readonly: true, fileMustExist: true }), path, busyTimeoutMs);
+  } catch (err) {
+    if (!needsWritableDirectory(err)) throw err instanceof StoreError ? err : storeFailure(path, err);
+    if (pendingWal(path)) {
+      throw new StoreError(
+        `cannot read the store ${path} as this user: an agent is writing it (or stopped before its last changes were folded in), which needs write access to ${dirname(path)}`,
+        `Run the command as the agent's user (e.g. sudo -u pbx-agent pbx-activation-agent ...) or as root; once the agent has stopped cleanly, any user who can read the file can.`,
+        { cause: err },
+      );
+    }
+  }
+  try {
+    return prepareForReading(sqlite(`${pathToFileURL(path).href}?mode=ro&immutable=1`, { readonly: true }), path, busyTimeoutMs);
+  } catch (err) {
+    throw err instanceof StoreError ? err : storeFailure(path, err);
+  }
+}
+
+let nativeLoaded = false;
+
+/**
+ * better-sqlite3 reads SQLITE_USE_URI once, when its native part loads (at
+ * the first open): set for that moment only, so `file:` URIs (the immutable
+ * read above) work and no child process inherits it. Store paths are
+ * absolute, so none is ever taken for a URI.
+ */
+function sqlite(file: string, options?: BetterSqlite3.Options): Database {
+  if (nativeLoaded) return new BetterSqlite3(file, options);
+  const before = process.env.SQLITE_USE_URI;
+  process.env.SQLITE_USE_URI = '1';
+  try {
+    return new BetterSqlite3(file, options);
+  } finally {
+    nativeLoaded = true;
+    if (before === undefined) delete process.env.SQLITE_USE_URI;
+    else process.env.SQLITE_USE_URI = before;
+  }
+}
+
+function prepareForReading(db: Database, path: string, busyTimeoutMs: number): Database {
+  try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
+    db.pragma('foreign_keys = ON');
+    // The first read of the file: where a missing -shm shows.
+    migrate(db, path, true);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}
+
+function needsWritableDirectory(err: unknown): boolean {
+  const code = (err as { code?: string }).code ?? '';
+  return code === 'SQLITE_READONLY_DIRECTORY' || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY_CANTINIT' || code === 'SQLITE_READONLY_RECOVERY';
+}
+
+/** A -wal file with content: commits not yet in the main file, which an immutable open would not see. */
+function pendingWal(path: string): boolean {
+  try {
+    return statSync(`${path}-wal`).size > 0;
+  } catch {
+    return false;
+  }
 }
 
 export function schemaVersion(db: Database): number {

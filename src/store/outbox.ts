@@ -82,6 +82,11 @@ export class OutboxRepository {
     }
   }
 
+  /** Whether an alert with this dedup key was ever enqueued (whatever became of it). */
+  has(dedupKey: string): boolean {
+    return this.db.prepare('SELECT 1 FROM alert_events WHERE dedup_key = ?').get(dedupKey) !== undefined;
+  }
+
   events(filter: { status?: EventStatus; limit?: number } = {}): AlertEvent[] {
     const rows = this.db
       .prepare(`SELECT * FROM alert_events ${filter.status ? 'WHERE status = ?' : ''} ORDER BY id DESC LIMIT ?`)
@@ -142,13 +147,16 @@ export class OutboxRepository {
   /**
    * Claims the oldest alert this channel still owes, unless the channel is
    * backing off. Alerts already delivered elsewhere are followed up only until
-   * `followUpSince`; after that the channel gives up on them.
+   * `followUpSince`; after that the channel gives up on them. A retry time
+   * beyond `backoffTrustedUntil` (now + the longest backoff + clock.maxSkew) was
+   * written by a clock that ran ahead: it is ignored, so it cannot hold every
+   * alert back for years.
    */
-  claimNext(channel: string, now: string, pid: number, followUpSince: string): AlertEvent | 'backing-off' | null {
+  claimNext(channel: string, now: string, pid: number, followUpSince: string, backoffTrustedUntil?: string): AlertEvent | 'backing-off' | null {
     return this.db.transaction((): AlertEvent | 'backing-off' | null => {
       this.db.prepare('INSERT OR IGNORE INTO alert_channels (channel) VALUES (?)').run(channel);
       const state = this.db.prepare('SELECT retry_at FROM alert_channels WHERE channel = ?').get(channel) as { retry_at: string | null };
-      if (state.retry_at !== null && state.retry_at > now) return 'backing-off';
+      if (state.retry_at !== null && state.retry_at > now && (backoffTrustedUntil === undefined || state.retry_at <= backoffTrustedUntil)) return 'backing-off';
       this.db
         .prepare(
           `UPDATE alert_deliveries SET status = 'failed', last_error = CASE WHEN e.status = 'superseded'

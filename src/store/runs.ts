@@ -96,13 +96,15 @@ export class RunRepository {
     return this.list({ deploymentId, limit: 1 })[0] ?? null;
   }
 
-  lastSuccessful(deploymentId?: string): RunRecord | null {
+  /** The newest successful run; with `notAfter` (see core/future-time.ts), the newest that ended by then. */
+  lastSuccessful(deploymentId?: string, notAfter?: string): RunRecord | null {
     const row = this.db
       .prepare(
         `SELECT * FROM runs WHERE outcome IN (${SUCCESSFUL.map(() => '?').join(',')})
-         ${deploymentId === undefined ? '' : 'AND deployment_id = ?'} ORDER BY started_at DESC, id DESC LIMIT 1`,
+         ${deploymentId === undefined ? '' : 'AND deployment_id = ?'}
+         ${notAfter === undefined ? '' : 'AND COALESCE(ended_at, started_at) <= ?'} ORDER BY started_at DESC, id DESC LIMIT 1`,
       )
-      .get(...SUCCESSFUL, ...(deploymentId === undefined ? [] : [deploymentId])) as Row | undefined;
+      .get(...SUCCESSFUL, ...(deploymentId === undefined ? [] : [deploymentId]), ...(notAfter === undefined ? [] : [notAfter])) as Row | undefined;
     return row ? toRecord(row) : null;
   }
 
@@ -181,9 +183,9 @@ export class RunRepository {
     return rows.map(toRecord);
   }
 
-  /** When the last successful check ended (or began, if it never recorded its end). */
-  lastSuccessEnd(deploymentId?: string): Date | null {
-    const run = this.lastSuccessful(deploymentId);
+  /** When the last successful check ended (or began, if it never recorded its end); `notAfter` as for lastSuccessful. */
+  lastSuccessEnd(deploymentId?: string, notAfter?: string): Date | null {
+    const run = this.lastSuccessful(deploymentId, notAfter);
     const at = run?.endedAt ?? run?.startedAt;
     return at ? new Date(at) : null;
   }

@@ -2,6 +2,7 @@ import type { Database, OpenOptions } from './database.js';
 import { openDatabase, storeFailure } from './database.js';
 import { AlertStateRepository } from './alert-state.js';
 import { ExpiryRepository } from './expiries.js';
+import { ExpiryReportQueries } from './expiry-reports.js';
 import { LeaseRepository } from './leases.js';
 import { PortalCacheRepository } from './portal-cache.js';
 import { OutboxRepository } from './outbox.js';
@@ -15,6 +16,8 @@ export class Store {
   readonly portalCache: PortalCacheRepository;
   readonly alerts: AlertStateRepository;
   readonly outbox: OutboxRepository;
+  /** Reads for the renewal list, calendar, timeline page and digest. */
+  readonly reports: ExpiryReportQueries;
 
   private constructor(
     readonly path: string,
@@ -26,6 +29,7 @@ export class Store {
     this.portalCache = new PortalCacheRepository(db);
     this.alerts = new AlertStateRepository(db, this.runs);
     this.outbox = new OutboxRepository(db);
+    this.reports = new ExpiryReportQueries(db);
   }
 
   static open(path: string, options: OpenOptions = {}): Store {

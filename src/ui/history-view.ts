@@ -1,13 +1,19 @@
 import { timeline, type History, type HistoryEvent } from '../app/history.js';
+import { FUTURE_NOTE } from '../core/future-time.js';
 import { when } from './status-view.js';
 import { renderTable } from './table.js';
 
-export function renderHistory(history: History, colour: boolean): string {
+/** `futureAfter`: events stamped later were recorded while the clock ran ahead, and say so. */
+export function renderHistory(history: History & { readonly futureAfter?: string }, colour: boolean): string {
   const events = timeline(history);
   if (events.length === 0) return 'No history recorded (for this filter).';
+  const future = (at: string) => history.futureAfter !== undefined && at > history.futureAfter;
   const table = renderTable(
     [{ header: 'WHEN' }, { header: 'DEPLOYMENT' }, { header: 'EVENT' }],
-    events.map((e) => [when(e.type === 'change' ? e.changedAt : e.startedAt), e.deploymentId ?? '-', describe(e)]),
+    events.map((e) => {
+      const at = e.type === 'change' ? e.changedAt : e.startedAt;
+      return [when(at), e.deploymentId ?? '-', `${describe(e)}${future(at) ? ` (${FUTURE_NOTE})` : ''}`];
+    }),
     colour,
   );
   if (!history.truncated) return table;

@@ -24,6 +24,7 @@ function renderDeployment(d: DeploymentStatus, colour: boolean): string {
     : 'never';
   lines.push(`Last run: ${last}`);
   lines.push(`Last successful check: ${d.lastSuccessfulCheck ? when(d.lastSuccessfulCheck) : 'never'}    Next check: ${d.nextCheck ? when(d.nextCheck) : 'not scheduled (the daemon is not running)'}`);
+  if (d.clockWarning) lines.push(colour ? `\x1b[33m! ${d.clockWarning}\x1b[0m` : `! ${d.clockWarning}`);
   if (d.pendingRenewals.length > 0) {
     lines.push(`Renewals waiting to be applied: ${d.pendingRenewals.map((p) => `${p.item} ${p.pbx ?? 'none'} -> ${p.portal}`).join(', ')}`);
   }

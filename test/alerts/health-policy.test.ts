@@ -13,7 +13,8 @@ function run(id: number, startedAt: string, outcome: RunRecord['outcome'], detai
 }
 
 function facts(over: Partial<HostRunFacts>): HostRunFacts {
-  return { host: 'local', firstRun: null, lastFinished: null, lastSuccess: null, failingSince: null, failuresSinceSuccess: 0, lastClock: null, ...over };
+  // Unless a test says otherwise, every run's time is believable: the last success is also the last trusted one.
+  return { host: 'local', firstRun: null, lastFinished: null, lastSuccess: null, failingSince: null, failuresSinceSuccess: 0, lastClock: null, lastTrustedSuccess: over.lastSuccess ?? null, ...over };
 }
 
 describe('clockVerdict', () => {
@@ -39,6 +40,17 @@ describe('clockVerdict', () => {
 });
 
 describe('hostConditions', () => {
+  it('a success recorded in the future (the clock ran ahead) does not keep the dead-man quiet', () => {
+    const real = run(1, '2026-11-20T03:00:00Z', 'up-to-date');
+    const future = run(2, '2031-11-20T03:00:00Z', 'up-to-date');
+    const failing = run(3, '2026-11-26T11:00:00Z', 'unreachable');
+
+    const conditions = hostConditions(facts({ firstRun: real, lastSuccess: future, lastTrustedSuccess: real, failingSince: failing, lastFinished: failing, failuresSinceSuccess: 1 }), NOW, settings);
+
+    expect(conditions.map((c) => c.kind)).toEqual(['dead-man']);
+    expect(conditions[0]!.facts).toMatchObject({ since: '2026-11-20T03:00:00Z', futureSuccess: '2031-11-20T03:00:00Z' });
+  });
+
   it('is quiet while checks succeed', () => {
     const ok = run(5, '2026-11-26T03:00:00Z', 'up-to-date');
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -128,5 +129,14 @@ describe('capture', () => {
 
     expect([init.code, init.stderr]).toEqual([2, expect.stringContaining('is not a capture bundle')]);
     expect([again.code, again.stderr]).toEqual([2, expect.stringContaining('it already exists')]);
+  });
+
+  it('never blocks on a FIFO given as the bundle', async () => {
+    const fifo = join(tmp(), 'bundle.tar.gz');
+    execFileSync('mkfifo', [fifo]);
+
+    const init = await runCli(['sandbox', 'init', join(tmp(), 'b'), '--from-capture', fifo]);
+
+    expect([init.code, init.stderr]).toEqual([2, expect.stringContaining('is a FIFO (named pipe), not a regular file')]);
   });
 });

@@ -100,7 +100,7 @@ describe('fleet commands, as a user runs them', () => {
 
   it.each([
     [['fleet', 'check', '--hosts', 'a,nope'], /not in the inventory .*: nope/],
-    [['fleet', 'renew', 'a', '--wait', 'soon'], /--wait soon is not a duration/],
+    [['fleet', 'renew', 'a', '--wait', 'soon'], /--wait "soon" is not a duration/],
     [['fleet', 'check', '--concurrency', '0'], /must be a whole number of at least 1/],
   ])('%j is a usage error (exit 2)', async (args, message) => {
     const { config } = setup([{ name: 'a', address: '127.0.0.1' }]);

@@ -85,4 +85,21 @@ describe('AgentMetrics', () => {
     expect(stale.ok).toBe(false);
     expect(stale.reason).toMatch(/^last successful check 4d ago \(limit 2d\)/);
   });
+
+  it('/healthz and the last-success gauge ignore a success stamped in the future (the clock ran ahead)', async () => {
+    const now = new Date('2026-06-01T00:00:00Z');
+    const { store } = seeded(now);
+    const later = { now: () => new Date(now.getTime() + 3 * DAY) };
+    const future = '2031-06-01T00:00:00.000Z';
+    store.runs.finish(store.runs.start({ trigger: 'schedule', command: 'run', host: 'local', deploymentId: '631', dryRun: false, pid: 1, at: future }), { outcome: 'up-to-date', at: future });
+
+    const metrics = new AgentMetrics({ store, clock: later, version: '1', startedAt: now, staleAfterMs: () => 2 * DAY, maxSkewMs: () => 300_000 });
+    const health = metrics.health();
+
+    expect(health.ok).toBe(false);
+    expect(health.reason).toBe(
+      'last successful check 4d ago (limit 2d); a later success is stamped 2031-06-01T00:00:00.000Z (recorded in the future: clock was wrong?); see `pbx-activation-agent status` and the journal',
+    );
+    expect(await metrics.text()).toContain(`pbx_agent_last_successful_check_timestamp_seconds ${Date.parse('2026-05-31T00:00:00Z') / 1000}`);
+  });
 });

@@ -30,6 +30,7 @@ describe('alerts configuration', () => {
       deadManAfter: 36 * 3_600_000,
       retryAfter: 60_000,
       retryMax: 3_600_000,
+      digest: null,
       channels: [],
     });
   });
@@ -56,7 +57,7 @@ describe('alerts configuration', () => {
     expect(listed).toEqual(
       expect.arrayContaining([
         'alerts.thresholds.1: Invalid input: expected number, received string',
-        'alerts.expiredRepeat: must be at least 1h',
+        'alerts.expiredRepeat: must be between 1h and 365d',
         'alerts.channels.0.to.1: is not an e-mail address (user@example.com)',
         'alerts.channels.0.to.2: is not an e-mail address (user@example.com)',
         'alerts.channels.0.from: is not an e-mail address (user@example.com)',

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/core/clock.js';
+import { systemClock, type Clock } from '../../src/core/clock.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Daemon, type CycleTrigger, type DaemonJobs, type DaemonSettings } from '../../src/service/daemon.js';
 import { META } from '../../src/service/daemon-state.js';
@@ -10,6 +10,7 @@ import { Store } from '../../src/store/store.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
+const FIVE_YEARS = 5 * 365 * 86_400_000;
 const open: Array<{ daemon: Daemon; store: Store }> = [];
 
 afterEach(async () => {
@@ -26,6 +27,7 @@ function settings(overrides: Partial<DaemonSettings> = {}): DaemonSettings {
     alertsEveryMs: 3600_000,
     housekeepingEveryMs: 86_400_000,
     stopGraceMs: 2000,
+    maxSkewMs: 300_000,
     ...overrides,
   };
 }
@@ -36,10 +38,10 @@ function logLines(): { lines: Array<Record<string, unknown>>; log: ReturnType<ty
   return { lines, log };
 }
 
-function startDaemon(path: string, jobs: DaemonJobs, options: Partial<DaemonSettings> = {}) {
+function startDaemon(path: string, jobs: DaemonJobs, options: Partial<DaemonSettings> = {}, clock: Clock = systemClock) {
   const store = Store.open(path);
   const { lines, log } = logLines();
-  const daemon = new Daemon({ ...jobs, store, clock: systemClock, log }, settings(options));
+  const daemon = new Daemon({ ...jobs, store, clock, log }, settings(options));
   open.push({ daemon, store });
   return { daemon, store, lines };
 }
@@ -105,6 +107,63 @@ describe('Daemon', () => {
     expect(second.store.getMeta(META.failures)).toBe('1');
     expect(new Date(backoffUntil!).getTime() - Date.now()).toBeGreaterThan(55_000);
     expect(second.daemon.nextCheck).toEqual({ at: new Date(backoffUntil!), reason: 'retry' });
+  });
+
+  it('a backoff and a last success written while the clock ran years ahead do not hold the checks back once it is right', async () => {
+    const path = join(tmp(), 'agent.db');
+    const ahead: Clock = { now: () => new Date(Date.now() + FIVE_YEARS) };
+    const calls: string[] = [];
+    const jobs = (clock: Clock): DaemonJobs => ({
+      cycle: async () => {
+        calls.push(clock === ahead ? 'ahead' : 'right');
+        return { outcome: 'unreachable' };
+      },
+    });
+    const seed = Store.open(path);
+    const future = new Date(Date.now() + FIVE_YEARS - 2 * 86_400_000).toISOString();
+    seed.runs.finish(seed.runs.start({ trigger: 'schedule', command: 'check', host: 'local', deploymentId: null, dryRun: false, pid: 1, at: future }), { outcome: 'up-to-date', at: future });
+    seed.close();
+    // Daily checks: only a startup or retry check can run within this test.
+    const daily = { schedule: resolveSchedule('0 3 * * *', 'UTC', null) };
+    const first = startDaemon(path, jobs(ahead), daily, ahead);
+    await first.daemon.start();
+    await sleep(300);
+    await first.daemon.stop();
+    const aheadBackoff = first.store.getMeta(META.backoffUntil);
+
+    const second = startDaemon(path, jobs(systemClock), daily);
+    await second.daemon.start();
+    await sleep(500);
+
+    expect(new Date(aheadBackoff!).getTime() - Date.now()).toBeGreaterThan(FIVE_YEARS - 86_400_000);
+    expect(calls).toEqual(['ahead', 'right']);
+    expect(second.daemon.nextCheck!.at.getTime() - Date.now()).toBeLessThan(3_600_000);
+  });
+
+  it('a running daemon whose clock goes back plans its checks again by the clock as it is', async () => {
+    let offset = FIVE_YEARS;
+    const clock: Clock = { now: () => new Date(Date.now() + offset) };
+    let checks = 0;
+    const { daemon, lines } = startDaemon(
+      join(tmp(), 'agent.db'),
+      {
+        cycle: async () => {
+          checks++;
+          return { outcome: 'up-to-date' };
+        },
+        // NTP steps the clock back while the daemon is between checks.
+        alerts: async () => void (offset = 0),
+      },
+      {},
+      clock,
+    );
+
+    await daemon.start();
+    await sleep(2600);
+
+    expect(lines.some((l) => l.msg === 'the clock went back; planning the next check, alerts and housekeeping again')).toBe(true);
+    expect(checks).toBeGreaterThanOrEqual(2);
+    expect(daemon.nextCheck!.at.getTime() - Date.now()).toBeLessThan(5000);
   });
 
   it('on stop, aborts a check that outlives the grace period and marks its run interrupted', async () => {

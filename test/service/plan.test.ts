@@ -63,6 +63,24 @@ describe('planNextCheck', () => {
     expect(next).toEqual({ at: failure.backoffUntil, reason: 'retry' });
   });
 
+  it.each([
+    ['failures owed: the retry runs now', 2, true, { at: now, reason: 'retry' }],
+    ['no failure: the slot, as if there were no backoff', 0, false, { at: new Date('2026-06-11T03:17:00.000Z'), reason: 'schedule' }],
+  ] as const)('a backoff stamped years ahead (the clock ran ahead) is ignored: %s', (_, failures, startup, expected) => {
+    const failure = { failures, backoffUntil: new Date('2031-06-10T12:20:00Z') };
+
+    const next = planNextCheck({ schedule: daily, failure, lastSuccess: new Date('2026-06-10T03:17:30Z'), now, startup, maxBackoffMs: 365 * MIN });
+
+    expect(next).toEqual(expected);
+  });
+
+  it('a locked check changes nothing in the stored failure state', () => {
+    const state = { failures: 2, backoffUntil: new Date('2026-06-10T12:20:00Z') };
+
+    expect(afterCycle(state, 'locked', now, policy)).toBe(state);
+    expect(afterCycle(NO_FAILURES, 'locked', now, policy)).toBe(NO_FAILURES);
+  });
+
   it('stale limit: twice the period unless configured', () => {
     expect(staleAfterMs(daily, undefined)).toBe(2 * 86_400_000);
     expect(staleAfterMs(daily, 3600_000)).toBe(3600_000);

@@ -1,0 +1,109 @@
+import type { ItemKind } from '../core/items.js';
+import type { Database } from './database.js';
+
+/**
+ * The reads behind what operators look at (the renewal list, the calendar feed, the timeline page, the
+ * digest): items across deployments with their host and product, how often each item's date changed,
+ * and the renewals recorded. Each is one query whatever the number of deployments (a fleet store holds
+ * 50,000 items and half a million changes).
+ */
+
+/** An item as the views read it (its deployment's host and product come from `deployments`). */
+export interface ReportItemRow {
+  readonly deploymentId: string;
+  readonly item: string;
+  readonly kind: ItemKind;
+  readonly moduleKey: string | null;
+  readonly label: string;
+  /** `YYYY-MM-DD` or `never`. */
+  readonly expiry: string;
+}
+
+export interface ItemFilter {
+  /** Items whose date is on or before this day (`YYYY-MM-DD`); null: every dated item. */
+  readonly until: string | null;
+  readonly deploymentId?: string | undefined;
+  /** Also items that never expire (the timeline shows them; lists and the calendar leave them out). */
+  readonly includeNever?: boolean;
+}
+
+/** How an item's recorded date has changed so far: the calendar's SEQUENCE and DTSTAMP. */
+export interface ItemRevision {
+  /** Changes recorded for this item, its first sighting included (so at least 1). */
+  readonly changes: number;
+  /** When the newest of them was recorded (ISO instant). */
+  readonly lastChangedAt: string;
+}
+
+/** A date that moved later: a renewal. */
+export interface RenewalRow {
+  readonly deploymentId: string;
+  readonly item: string;
+  readonly oldExpiry: string;
+  /** A later date, or `never`. */
+  readonly newExpiry: string;
+  readonly changedAt: string;
+}
+
+export class ExpiryReportQueries {
+  constructor(private readonly db: Database) {}
+
+  /** Items, soonest date first (`never` last), then by deployment and item. */
+  items(filter: ItemFilter): ReportItemRow[] {
+    const where: string[] = [];
+    const args: string[] = [];
+    if (filter.until !== null) {
+      // 'never' sorts after every date as text, but say what is meant.
+      where.push(filter.includeNever ? "(expiry <= ? OR expiry = 'never')" : "expiry <> 'never' AND expiry <= ?");
+      args.push(filter.until);
+    } else if (!filter.includeNever) {
+      where.push("expiry <> 'never'");
+    }
+    if (filter.deploymentId !== undefined) {
+      where.push('deployment_id = ?');
+      args.push(filter.deploymentId);
+    }
+    // Rows as arrays (raw): a fleet store returns 50,000 of them, and named-column objects cost twice the time.
+    const rows = this.db
+      .prepare(
+        `SELECT deployment_id, item, kind, module_key, label, expiry FROM items
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+         ORDER BY expiry = 'never', expiry, deployment_id, item`,
+      )
+      .raw()
+      .all(...args) as Array<[string, string, ItemKind, string | null, string, string]>;
+    return rows.map(([deploymentId, item, kind, moduleKey, label, expiry]) => ({ deploymentId, item, kind, moduleKey, label, expiry }));
+  }
+
+  /** Every item's change count and newest change, keyed by `revisionKey(deployment, item)`. */
+  revisions(deploymentId?: string): Map<string, ItemRevision> {
+    // Walks the (deployment_id, item, changed_at) index: no table rows are read.
+    const rows = this.db
+      .prepare(
+        `SELECT deployment_id, item, COUNT(*), MAX(changed_at) FROM expiry_changes
+         ${deploymentId === undefined ? '' : 'WHERE deployment_id = ?'} GROUP BY deployment_id, item`,
+      )
+      .raw()
+      .all(...(deploymentId === undefined ? [] : [deploymentId])) as Array<[string, string, number, string]>;
+    return new Map(rows.map(([deployment, item, changes, lastChangedAt]) => [revisionKey(deployment, item), { changes, lastChangedAt }]));
+  }
+
+  /** Renewals (an item's date moved later, or to `never`) recorded at or after `since`, oldest first. */
+  renewalsSince(since: string, deploymentId?: string): RenewalRow[] {
+    const rows = this.db
+      .prepare(
+        `SELECT deployment_id, item, old_expiry, new_expiry, changed_at FROM expiry_changes
+         WHERE changed_at >= ? AND old_expiry IS NOT NULL AND new_expiry IS NOT NULL
+           AND (new_expiry = 'never' OR (old_expiry <> 'never' AND new_expiry > old_expiry))
+           ${deploymentId === undefined ? '' : 'AND deployment_id = ?'}
+         ORDER BY changed_at, id`,
+      )
+      .raw()
+      .all(since, ...(deploymentId === undefined ? [] : [deploymentId])) as Array<[string, string, string, string, string]>;
+    return rows.map(([deployment, item, oldExpiry, newExpiry, changedAt]) => ({ deploymentId: deployment, item, oldExpiry, newExpiry, changedAt }));
+  }
+}
+
+export function revisionKey(deploymentId: string, item: string): string {
+  return `${deploymentId}\0${item}`;
+}

@@ -1,0 +1,155 @@
+import type { ReportDeployment, ReportItem } from '../app/renewal-report.js';
+import type { OverviewLine, TimelineReport } from '../app/timeline-report.js';
+import { esc } from './html.js';
+import { when } from './status-view.js';
+import { TIMELINE_CSS } from './timeline-style.js';
+
+/**
+ * The timeline page: one self-contained HTML file (style inlined, no scripts, no network; a Content
+ * Security Policy says so to the browser too). Per deployment, a bar per item from today to its expiry
+ * on an axis from a year back to two years ahead, coloured by days left; renewals of the last year as
+ * marks. Every text from the store (host names, labels, product names) is escaped.
+ */
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+const BAND_TITLE = { expired: 'expired', 'within-30': '30 days or less', 'within-90': '31 to 90 days', later: 'more than 90 days', never: 'never expires' } as const;
+
+interface Axis {
+  readonly start: string;
+  readonly end: string;
+  readonly today: string;
+  /** Position of a day on the axis, in percent (clamped). */
+  pct(date: string): number;
+}
+
+export function renderTimelinePage(report: TimelineReport): string {
+  const axis = makeAxis(report.today);
+  const s = report.summary;
+  const body =
+    report.deployments.length === 0
+      ? '<p class="empty">Nothing recorded yet. Run <code>pbx-activation-agent check --dry-run</code> (or <code>fleet check</code>) to read the PBX.</p>'
+      : [overviewTable(report.overview), ...report.deployments.map((d) => deploymentSection(d, axis))].join('\n');
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>PBX licence timeline, ${esc(report.today)}</title>
+<style>${TIMELINE_CSS}</style>
+</head>
+<body style="--today: ${axis.pct(axis.today).toFixed(3)}%">
+<header>
+<h1>PBX licence timeline</h1>
+<p class="muted">Generated ${esc(when(report.generatedAt))} by pbx-activation-agent from its store; days left counted from ${esc(report.today)}. Renew in the Sangoma portal ("Module Renewal by Deployment", for the deployment shown), then run <code>pbx-activation-agent renew --wait 30m</code> on the PBX.</p>
+<div class="cards">
+<div class="card expired" data-figure="expired"><b>${s.expired}</b>expired</div>
+<div class="card within-30" data-figure="within-30"><b>${s.within30}</b>within 30 days</div>
+<div class="card within-90" data-figure="within-90"><b>${s.within90}</b>within 90 days</div>
+<div class="card" data-figure="deployments"><b>${s.deployments}</b>deployment${s.deployments === 1 ? '' : 's'}</div>
+<div class="card" data-figure="items"><b>${s.items}</b>items</div>
+</div>
+<div class="legend">${(Object.keys(BAND_TITLE) as Array<keyof typeof BAND_TITLE>).map((b) => `<span class="${b}" style="--c: var(--${b})">${BAND_TITLE[b]}</span>`).join('')}<span style="--c: #1a73e8">renewal recorded (last 12 months)</span><span style="--c: #222">today (the grey part is the past year)</span></div>
+</header>
+<main>
+${body}
+</main>
+</body>
+</html>
+`;
+}
+
+function overviewTable(lines: readonly OverviewLine[]): string {
+  const rows = lines.map(
+    (l) =>
+      `<tr><td>${esc(hostName(l.host))}</td><td><a class="id" href="#dep-${esc(l.deploymentId)}">${esc(l.deploymentId)}</a></td><td>${esc(l.productName ?? '')}</td>` +
+      `<td>${l.soonest ? `${esc(l.soonest.expiry)} ${esc(l.soonest.label)}` : '-'}</td><td class="num${l.expired > 0 ? ' bad' : ''}">${l.expired}</td>` +
+      `<td class="num">${l.within30}</td><td class="num">${l.within90}</td><td${l.lastSuccessfulCheck ? '' : ' class="bad"'}>${l.lastSuccessfulCheck ? esc(when(l.lastSuccessfulCheck)) : 'never'}</td></tr>`,
+  );
+  return `<div class="table-wrap"><table class="overview">
+<thead><tr><th>Host</th><th>Deployment</th><th>Product</th><th>Soonest expiry</th><th class="num">Expired</th><th class="num">&le; 30 d</th><th class="num">&le; 90 d</th><th>Last successful check</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody></table></div>`;
+}
+
+function deploymentSection(d: ReportDeployment, axis: Axis): string {
+  const head = [
+    `<h2>${esc(hostName(d.host))}</h2>`,
+    `<span>Deployment <span class="id">${esc(d.deploymentId)}</span></span>`,
+    d.productName ? `<span>${esc(d.productName)}</span>` : '',
+    `<span class="muted">Last successful check: ${d.lastSuccessfulCheck ? esc(when(d.lastSuccessfulCheck)) : '<span class="bad">never</span>'}</span>`,
+  ].join('');
+  const rows = d.items.length === 0 ? '<p class="empty">No licensed items recorded.</p>' : [axisRow(axis), ...d.items.map((i) => itemRow(i, axis))].join('\n');
+  return `<section class="deployment" id="dep-${esc(d.deploymentId)}" data-deployment="${esc(d.deploymentId)}" data-host="${esc(d.host)}">
+<div class="deployment-head">${head}</div>
+${rows}
+</section>`;
+}
+
+function itemRow(i: ReportItem, axis: Axis): string {
+  const renewals = i.renewals ?? [];
+  const last = renewals[renewals.length - 1];
+  const note = last ? ` &middot; renewed ${esc(last.changedAt.slice(0, 10))} (was ${esc(last.from)})` : '';
+  const marks = renewals
+    .map((r) => `<span class="renewal" style="left:${axis.pct(r.changedAt.slice(0, 10)).toFixed(2)}%" title="renewed ${esc(r.changedAt.slice(0, 10))}: ${esc(r.from)} to ${esc(r.to)}"></span>`)
+    .join('');
+  return (
+    `<div class="row" data-item="${esc(i.item)}" data-band="${i.band}" data-days-left="${i.daysLeft ?? ''}" data-expiry="${esc(i.expiry)}">` +
+    `<div class="label">${esc(i.label)}<small>${esc(i.item)} &middot; ${esc(i.expiry)}${note}</small></div>` +
+    `<div class="track">${bar(i, axis)}${marks}</div><div class="days ${i.band}">${daysText(i.daysLeft)}</div></div>`
+  );
+}
+
+function bar(i: ReportItem, axis: Axis): string {
+  const now = axis.pct(axis.today);
+  let [from, to, beyond] = [now, 100, true];
+  if (i.expiry !== 'never') {
+    const at = axis.pct(i.expiry);
+    // An expired item's bar runs from its expiry to today; the others' from today to their expiry.
+    [from, to] = i.expiry < axis.today ? [at, now] : [now, at];
+    beyond = i.expiry >= axis.end;
+  }
+  const title = i.expiry === 'never' ? 'never expires' : `expires ${i.expiry} (${daysText(i.daysLeft)})`;
+  return `<span class="bar ${i.band}${beyond ? ' beyond' : ''}" style="left:${from.toFixed(2)}%;width:${(to - from).toFixed(2)}%" title="${esc(title)}"></span>`;
+}
+
+function axisRow(axis: Axis): string {
+  const ticks: string[] = [];
+  for (let m = 0, month = axis.start; month < axis.end; m += 6, month = addMonths(axis.start, m)) {
+    const [y, mo] = month.split('-');
+    ticks.push(`<span style="left:${axis.pct(month).toFixed(2)}%">${MONTHS[Number(mo) - 1]} ${y}</span>`);
+  }
+  return `<div class="axis" aria-hidden="true"><div></div><div class="ticks">${ticks.join('')}</div><div></div></div>`;
+}
+
+function daysText(days: number | null): string {
+  if (days === null) return 'never';
+  if (days < 0) return `expired ${-days} d ago`;
+  return days === 0 ? 'today' : `${days} day${days === 1 ? '' : 's'}`;
+}
+
+function hostName(host: string): string {
+  return host === 'local' ? 'This PBX' : host;
+}
+
+/** A year back and two years ahead, in whole months. */
+function makeAxis(today: string): Axis {
+  const month = `${today.slice(0, 7)}-01`;
+  const start = addMonths(month, -12);
+  const end = addMonths(month, 25);
+  const first = dayNumber(start);
+  const span = dayNumber(end) - first;
+  return { start, end, today, pct: (date) => Math.min(100, Math.max(0, ((dayNumber(date) - first) / span) * 100)) };
+}
+
+function addMonths(firstOfMonth: string, months: number): string {
+  const d = new Date(`${firstOfMonth}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return d.toISOString().slice(0, 10);
+}
+
+function dayNumber(date: string): number {
+  return Date.parse(`${date}T00:00:00Z`) / 86_400_000;
+}
+
