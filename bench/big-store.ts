@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { addDays } from '../src/core/expiry.js';
 import { DEFAULT_DEPLOYMENT_ID } from '../src/sandbox/scenario.js';
 import { bigStoreConfig, SHAPE } from './lib/big-store.js';
-import { agent, BIN, formatMs, median, progress, timeProcess, type Row, type Timed } from './lib/measure.js';
+import { agent, CHECKOUT, formatMs, median, progress, runAgent, type AgentRuntime, type Row, type Timed } from './lib/measure.js';
 
 const TARGET_MS = 100;
 
@@ -11,7 +11,7 @@ const TARGET_MS = 100;
  * deployments, 50 items each), each a cold CLI run (a new process, as a person
  * or a script runs them), output read through a pipe. Medians of `runs`.
  */
-export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
+export async function benchBigStore(dir: string, runs: number, runtime: AgentRuntime = CHECKOUT): Promise<Row[]> {
   const { config, counts } = bigStoreConfig(dir);
   progress(`store: ${SHAPE.deployments} deployments x ${SHAPE.items} items, ${counts.changes} expiry changes, ${counts.runs} runs`);
   // The same commands on a store of one deployment checked once: what start-up alone costs.
@@ -33,16 +33,16 @@ export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
     const baseline: number[] = [];
     let lines = 0;
     for (let i = -1; i < runs; i++) {
-      const run = await cli([...args, '--config', config]);
-      const base = await cli([...smallArgs, '--config', join(small, 'agent.json')]);
+      const run = await cli([...args, '--config', config], runtime);
+      const base = await cli([...smallArgs, '--config', join(small, 'agent.json')], runtime);
       lines = run.stdout.split('\n').length;
       if (i < 0) continue;
       times.push(run.ms);
       baseline.push(base.ms);
     }
-    progress(`${what}: ${times.map((t) => t.toFixed(0)).join(' ')} ms (one-deployment store: ${formatMs(median(baseline))}), ${lines} lines of output`);
+    progress(`${runtime.tag}${what}: ${times.map((t) => t.toFixed(0)).join(' ')} ms (one-deployment store: ${formatMs(median(baseline))}), ${lines} lines of output`);
     rows.push({
-      measure: `10-year store: ${what}, ${lines} lines out (1-deployment store: ${formatMs(median(baseline))}; median of ${runs})`,
+      measure: `${runtime.tag}10-year store: ${what}, ${lines} lines out (1-deployment store: ${formatMs(median(baseline))}; median of ${runs})`,
       value: formatMs(median(times)),
       target: `< ${TARGET_MS} ms`,
       met: median(times) < TARGET_MS,
@@ -51,8 +51,8 @@ export async function benchBigStore(dir: string, runs: number): Promise<Row[]> {
   return rows;
 }
 
-export async function cli(args: readonly string[]): Promise<Timed> {
-  const run = await timeProcess(process.execPath, [BIN, ...args]);
+export async function cli(args: readonly string[], runtime: AgentRuntime = CHECKOUT): Promise<Timed> {
+  const run = await runAgent(runtime, args);
   if (run.code !== 0) throw new Error(`${args.join(' ')} exited ${run.code}: ${run.stderr.slice(-2000)}`);
   return run;
 }

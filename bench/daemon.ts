@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { RunRecord } from '../src/store/runs.js';
 import { Store } from '../src/store/store.js';
 import { FWCONSOLE_SECONDS } from './cycle.js';
-import { BIN, descendants, formatMs, median, progress, rssKb, sleep, treeCpuMs, treeRssKb, type Row } from './lib/measure.js';
+import { CHECKOUT, descendants, formatMs, median, progress, rssKb, sleep, treeCpuMs, treeRssKb, type AgentRuntime, type Row } from './lib/measure.js';
 import { slowFwconsole, startSandbox } from './lib/sandbox.js';
 
 const TARGET_RSS_RATIO = 1.5;
@@ -26,7 +26,7 @@ const MIN_LEAD_S = 20;
  * The schedule is a cron for three instants of one minute each day, so three
  * cycles run during the measurement and none while idle.
  */
-export async function benchDaemon(dir: string, idleSeconds: number): Promise<Row[]> {
+export async function benchDaemon(dir: string, idleSeconds: number, runtime: AgentRuntime = CHECKOUT): Promise<Row[]> {
   const sandbox = await startSandbox(dir);
   const logFile = join(dir, 'run.log');
   let daemon: ChildProcess | null = null;
@@ -42,8 +42,9 @@ export async function benchDaemon(dir: string, idleSeconds: number): Promise<Row
     });
     const log = openSync(logFile, 'w');
     const startedAt = new Date().toISOString();
-    daemon = spawn(process.execPath, [BIN, 'run', '--config', sandbox.config], { stdio: ['ignore', log, log] });
-    bare = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
+    const [command, ...prefix] = runtime.command;
+    daemon = spawn(command!, [...prefix, 'run', '--config', sandbox.config], { stdio: ['ignore', log, log], env: runtime.env });
+    bare = spawn(runtime.node, ['-e', 'setInterval(() => {}, 1 << 30)'], { stdio: 'ignore' });
     closeSync(log);
     const pid = daemon.pid!;
     const exited = new Promise<never>((_, reject) => daemon!.once('exit', (code) => reject(new Error(`the daemon exited ${code}:\n${tail(logFile)}`))));
@@ -58,7 +59,7 @@ export async function benchDaemon(dir: string, idleSeconds: number): Promise<Row
     if (runs().length > 0) throw new Error('a check ran at start-up: the sandbox should have a recent successful check');
     const afterStart = treeRssKb(pid);
     const bareStart = rssKb(bare.pid!);
-    progress(`after start: daemon ${mb(afterStart)}, bare node ${mb(bareStart)}; first check due ${dues[0]!.toISOString()}`);
+    progress(`${runtime.tag}after start: daemon ${mb(afterStart)}, bare node ${mb(bareStart)}; first check due ${dues[0]!.toISOString()}`);
 
     await Promise.race([settled(pid, finished(1)), exited]);
     const afterCycle = treeRssKb(pid);
@@ -78,21 +79,21 @@ export async function benchDaemon(dir: string, idleSeconds: number): Promise<Row
 
     const ratio = (kb: number, base: number) => kb / base;
     return [
-      scheduledCycles([...cycles].reverse(), dues),
+      scheduledCycles([...cycles].reverse(), dues, runtime.tag),
       {
-        measure: `daemon RSS after start / idle bare node (${mb(afterStart)} / ${mb(bareStart)})`,
+        measure: `${runtime.tag}daemon RSS after start / idle bare node (${mb(afterStart)} / ${mb(bareStart)})`,
         value: `${ratio(afterStart, bareStart).toFixed(2)}x`,
         target: `<= ${TARGET_RSS_RATIO}x`,
         met: ratio(afterStart, bareStart) <= TARGET_RSS_RATIO,
       },
       {
-        measure: `daemon RSS after a cycle / idle bare node (${mb(afterCycle)} / ${mb(bareCycle)})`,
+        measure: `${runtime.tag}daemon RSS after a cycle / idle bare node (${mb(afterCycle)} / ${mb(bareCycle)})`,
         value: `${ratio(afterCycle, bareCycle).toFixed(2)}x`,
         target: `<= ${TARGET_RSS_RATIO}x`,
         met: ratio(afterCycle, bareCycle) <= TARGET_RSS_RATIO,
       },
       {
-        measure: `daemon CPU time over ${idleSeconds} idle seconds (bare node: ${bareIdleCpu} ms)`,
+        measure: `${runtime.tag}daemon CPU time over ${idleSeconds} idle seconds (bare node: ${bareIdleCpu} ms)`,
         value: `${idleCpu} ms`,
         target: `< ${TARGET_IDLE_CPU_MS} ms`,
         met: idleCpu < TARGET_IDLE_CPU_MS,
@@ -110,8 +111,8 @@ export async function benchDaemon(dir: string, idleSeconds: number): Promise<Row
  * the daemon does between (waking up, starting a process for the cycle,
  * loading code, reading the config) counts as added time.
  */
-function scheduledCycles(runs: readonly RunRecord[], dues: readonly Date[]): Row {
-  const measure = `daemon: its scheduled cycles, from the due instant to the recorded end`;
+function scheduledCycles(runs: readonly RunRecord[], dues: readonly Date[], tag: string): Row {
+  const measure = `${tag}daemon: its scheduled cycles, from the due instant to the recorded end`;
   const samples = runs.map((run, i) => {
     const fwconsoleMs = (run.details?.durations as { fwconsoleMs?: number } | undefined)?.fwconsoleMs;
     if (!run.endedAt || fwconsoleMs === undefined || run.outcome !== 'up-to-date') return null;

@@ -7,18 +7,20 @@ import { benchCycle } from './cycle.js';
 import { benchDaemon } from './daemon.js';
 import { load, machine, type Row } from './lib/measure.js';
 import { benchBigStore } from './big-store.js';
+import { benchPackaged } from './packaged.js';
 import { benchStartUp } from './start-up.js';
 import { benchViews } from './views.js';
 
 /**
- * `npm run bench [-- --only startup,cycle,store,views,daemon] [--runs N] [--idle SECONDS] [--keep]`
+ * `npm run bench [-- --only startup,cycle,store,views,daemon,packaged] [--runs N] [--idle SECONDS] [--keep]`
  *
  * Runs the speed and memory benchmarks (issue 7; the views of issue 12) one after the other (never
- * in parallel: they would measure each other) and prints one table. Exits 0
+ * in parallel: they would measure each other), then start-up, the 10-year store and the daemon again
+ * on the packaged agent (its own Node 24, issue 13), and prints one table. Exits 0
  * even when a target is missed: the table says MISSED and docs/benchmarks.md
  * explains. The fleet benchmark needs sshd and runs apart: `npm run bench:fleet`.
  */
-const BENCHMARKS = ['startup', 'cycle', 'store', 'views', 'daemon'] as const;
+const BENCHMARKS = ['startup', 'cycle', 'store', 'views', 'daemon', 'packaged'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({
@@ -49,6 +51,7 @@ const run: Record<Benchmark, () => Promise<Row[]>> = {
   store: () => benchBigStore(join(dir, 'store'), Math.max(5, Math.round(runs / 2))),
   views: () => benchViews(join(dir, 'views'), Math.max(3, Math.round(runs / 3))),
   daemon: () => benchDaemon(join(dir, 'daemon'), idleSeconds),
+  packaged: () => benchPackaged(join(dir, 'packaged'), runs, idleSeconds),
 };
 try {
   for (const name of BENCHMARKS.filter((b) => only.includes(b))) {

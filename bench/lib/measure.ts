@@ -7,6 +7,21 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = `${ROOT}bin/pbx-activation-agent.js`;
 
+/**
+ * How the agent is started: from this checkout on the Node running the benchmark, or as packaged (the
+ * release's wrapper on its own runtime, bench/packaged.ts). `node` is that runtime's binary, for the
+ * `node -e 0` and idle bare process the agent is compared with.
+ */
+export interface AgentRuntime {
+  /** Put before each measure's name; empty for the checkout. */
+  readonly tag: string;
+  readonly node: string;
+  readonly command: readonly string[];
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export const CHECKOUT: AgentRuntime = { tag: '', node: process.execPath, command: [process.execPath, BIN], env: process.env };
+
 /** One line of the final table. `met` null: a figure shown for reference, without a target. */
 export interface Row {
   readonly measure: string;
@@ -37,6 +52,8 @@ export function progress(text: string): void {
 
 export interface Timed {
   readonly ms: number;
+  /** CPU time (user + system) the process used, in 10-ms ticks: meaningful as a mean over many runs. */
+  readonly cpuMs: number;
   readonly code: number;
   readonly stdout: string;
   readonly stderr: string;
@@ -46,6 +63,7 @@ export interface Timed {
 export function timeProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Timed> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
+    const cpuBefore = reapedChildrenCpuMs();
     const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -53,16 +71,28 @@ export function timeProcess(command: string, args: readonly string[], env: NodeJ
     child.stderr.on('data', (d: Buffer) => err.push(d));
     child.on('error', reject);
     child.on('close', (code) =>
-      resolve({ ms: performance.now() - started, code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
+      resolve({
+        ms: performance.now() - started,
+        cpuMs: reapedChildrenCpuMs() - cpuBefore,
+        code: code ?? 1,
+        stdout: Buffer.concat(out).toString(),
+        stderr: Buffer.concat(err).toString(),
+      }),
     );
   });
 }
 
 /** Runs the agent's CLI and fails loudly when it does not exit 0: a benchmark of an error path measures nothing. */
-export async function agent(args: readonly string[], env?: NodeJS.ProcessEnv): Promise<Timed> {
-  const run = await timeProcess(process.execPath, [BIN, ...args], env);
+export async function agent(args: readonly string[], env?: NodeJS.ProcessEnv, runtime: AgentRuntime = CHECKOUT): Promise<Timed> {
+  const run = await runAgent(runtime, args, env);
   if (run.code !== 0) throw new Error(`pbx-activation-agent ${args.join(' ')} exited ${run.code}:\n${run.stderr.slice(-2000)}`);
   return run;
+}
+
+/** Times one run of the agent as `runtime` starts it. */
+export function runAgent(runtime: AgentRuntime, args: readonly string[], env: NodeJS.ProcessEnv = runtime.env): Promise<Timed> {
+  const [command, ...prefix] = runtime.command;
+  return timeProcess(command!, [...prefix, ...args], env);
 }
 
 /* /proc readers (Linux): resident memory and CPU time of a process and its descendants. */
@@ -128,6 +158,19 @@ export function treeCpuMs(pid: number): number {
     if (f) ticks += Number(f[11]) + Number(f[12]);
   }
   return (ticks * 1000) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU time of the children this process has waited for (cutime + cstime): the difference across one
+ * child's life is that child's CPU time, whatever else the machine runs (wall time is not, on a loaded one).
+ */
+function reapedChildrenCpuMs(): number {
+  const fields = statFields(process.pid);
+  return fields ? ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND : 0;
+}
+
+export function mean(values: readonly number[]): number {
+  return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -12,6 +12,7 @@ import { Store } from '../store/store.js';
 import { fail, ok, warn, type DoctorCheck, type DoctorContext } from './doctor.js';
 
 export const SERVICE_UNIT = 'pbx-activation-agent.service';
+const INSTALL_HINT = 'apt install ./pbx-activation-agent_<version>_amd64.deb (elsewhere: the release tarball\'s install.sh)';
 
 /** `fwconsole sa info`, read once for the checks that need it. */
 export function licence(ctx: DoctorContext): Promise<LicenceInfo> {
@@ -66,7 +67,7 @@ const privilege: DoctorCheck = {
       const unit = await ctx.tool(['systemctl', 'cat', '--no-pager', `${pbx.applyUnit}@.service`]);
       if (unit === null) return fail('systemctl is not installed, so pbx.applyUnit cannot be used', 'Unset pbx.applyUnit and use pbx.sudo, or run on a systemd host.');
       if (unit.exitCode !== 0) {
-        return fail(`the unit ${pbx.applyUnit}@.service is not installed`, 'Run systemd/install.sh again, or unset pbx.applyUnit.');
+        return fail(`the unit ${pbx.applyUnit}@.service is not installed`, `Install the package again (${INSTALL_HINT}), or unset pbx.applyUnit.`);
       }
       return ok(`renewals are applied by ${apply.description} (a privileged oneshot unit; the polkit rule lets this user start only that)`);
     }
@@ -142,7 +143,11 @@ const service: DoctorCheck = {
     const last = lastRun(ctx);
     if (state === 'enabled') return ok(`${SERVICE_UNIT} is enabled; ${last}`);
     if (state === null || /not been booted|Failed to connect|System has not/i.test(state)) {
-      return warn(`unknown: systemd is not running here; ${last}`, 'On a PBX, install with systemd/install.sh and check again.');
+      return warn(`unknown: systemd is not running here; ${last}`, `On a PBX, install the package and check again: ${INSTALL_HINT}.`);
+    }
+    // systemctl says "Failed to get unit file state for ...: No such file or directory" (or "not-found").
+    if (/No such file|not-found|not found/i.test(state)) {
+      return fail(`${SERVICE_UNIT} is not installed; ${last}`, `Install it: ${INSTALL_HINT} (README, "Install on FreePBX 17").`);
     }
     return fail(`${SERVICE_UNIT} is ${state}; ${last}`, `Enable it: systemctl enable --now ${SERVICE_UNIT}`);
   },

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, unprivileged } from '../helpers/cli.js';
@@ -70,6 +70,20 @@ describe('doctor', () => {
     expect(code).toBe(0);
     expect(byId.signatures).toMatchObject({ status: 'warn', detail: 'commercial module without a valid signature: cos (Unsigned)' });
     expect(byId.unrecognised).toMatchObject({ status: 'warn', detail: "cannot tell whether zulu ('Включено') is enabled", fix: expect.stringContaining('pbx-activation-agent capture --redact') });
+  });
+
+  it('says the service is not installed, and how to install it, where systemd knows no such unit', async () => {
+    const sb = await checkedSandbox();
+    const bin = barePath();
+    // What systemctl (systemd 252) answers for a unit it has no file for, exit status and all.
+    writeFileSync(join(bin, 'systemctl'), '#!/bin/sh\necho "Failed to get unit file state for $2: No such file or directory" >&2\nexit 1\n', { mode: 0o755 });
+
+    const { code, byId } = await doctor(sb.config, { path: bin });
+
+    expect(code).toBe(4);
+    expect(byId.service!.status).toBe('fail');
+    expect(byId.service!.detail).toMatch(/^pbx-activation-agent\.service is not installed; last run .* ago \(manual\): up-to-date$/);
+    expect(byId.service!.fix).toContain('apt install ./pbx-activation-agent_<version>_amd64.deb');
   });
 
   it('finds and explains a broken sandbox: fwconsole removed, store read-only (exit 4)', async () => {
