@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { MODULE_KEY } from '../src/core/items.js';
 import { EXIT } from './exit-codes.js';
 import { reportError } from './output.js';
 
@@ -30,7 +31,7 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
 
   program
     .command('check')
-    .description('one full cycle now: read the PBX, poll the portal, apply renewals if due and allowed, verify, record')
+    .description('one full cycle now: read the PBX, ask the renewal source (portal, or the activation probe), apply renewals if due and allowed, verify, record')
     .option('--dry-run', 'plan and report, change nothing on the PBX and send no alerts')
     .option('--json', 'machine-readable output')
     // The daemon starts its checks as `check --trigger schedule|startup`: recorded as such, logs to the journal.
@@ -39,9 +40,10 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
 
   program
     .command('renew')
-    .description('after a purchase: wait for the portal to show it, apply it now (whatever the maintenance window), show before/after')
-    .option('--wait <duration>', 'poll the portal up to this long for the renewal to appear (e.g. 30m)')
-    .option('--force', 'run Update Activation even if the portal shows nothing new')
+    .description('after a purchase: run Update Activation now (whatever the maintenance window; with a portal, once it shows the renewal) and show before/after')
+    .option('--wait <duration>', 'keep trying this long until the renewal shows (e.g. 30m): the portal is polled, or Update Activation repeated every renewals.retryEvery (each run restarts Apache)')
+    .addOption(new Option('--module <key>', 'the licence key you bought (e.g. broadcast): success means its date moved').argParser(licenceKey))
+    .option('--force', 'portal source: run Update Activation even if the portal shows nothing new')
     .option('--yes', 'do not ask before restarting Apache')
     .option('--json', 'machine-readable output')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/renew.js')).renewCommand(cmd.optsWithGlobals()))());
@@ -146,7 +148,7 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .action((dir: string, opts: { port?: string }) => run(async () => (await import('./commands/sandbox.js')).sandboxPortalCommand(dir, opts))());
   sandbox
     .command('purchase')
-    .description('record a renewal on the portal side, as a checkout would (the PBX sees it after Update Activation)')
+    .description("record a renewal as a checkout in Sangoma's portal would (no portal server needed; the PBX sees it after Update Activation)")
     .argument('<dir>', 'the sandbox directory')
     .requiredOption('--module <key>', 'licence key, e.g. broadcast')
     .requiredOption('--until <date>', 'new expiry, YYYY-MM-DD')
@@ -158,7 +160,7 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .command('fault')
     .description('make the portal (or, with --fwconsole, one fwconsole command) misbehave until "none"')
     .argument('<dir>', 'the sandbox directory')
-    .argument('<kind>', 'portal: none, slow, 5xx, 429, bad-json, bad-schema, hang, reset, unauthorized, redirect-loop, huge; fwconsole: none, hang, garbage, empty, exit-1, network, no-change, slow')
+    .argument('<kind>', 'portal: none, slow, 5xx, 429, bad-json, bad-schema, hang, trickle, reset, unauthorized, redirect-loop, huge; fwconsole: none, hang, garbage, empty, exit-1, network, no-change, slow')
     .option('--fwconsole <command>', 'apply to this fwconsole command instead: "sa info", "sa update", "sa activate" or "ma list"')
     .action((dir: string, kind: string, opts: { fwconsole?: string }) =>
       run(async () => (await import('./commands/sandbox.js')).sandboxFaultCommand(dir, kind, opts))(),
@@ -180,7 +182,8 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .command('renew')
     .description('run the cycle now for one host, e.g. right after buying its renewal')
     .argument('<host>', 'inventory name of the host')
-    .option('--wait <duration>', 'keep polling the portal this long until the renewal shows (e.g. 10m)')
+    .option('--wait <duration>', 'keep trying this long until the renewal shows (e.g. 10m): the portal is polled, or Update Activation repeated every renewals.retryEvery')
+    .addOption(new Option('--module <key>', 'the licence key you bought for that host: success means its date moved').argParser(licenceKey))
     .option('--json', 'machine-readable output')
     .action((host: string, opts, cmd: Command) => run(async () => (await import('./commands/fleet.js')).fleetRenewCommand(host, cmd.optsWithGlobals()))());
   fleet
@@ -196,6 +199,11 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .action((host: string, opts, cmd: Command) => run(async () => (await import('./commands/fleet-trust.js')).fleetTrustCommand(host, cmd.optsWithGlobals()))());
 
   return program;
+}
+
+function licenceKey(value: string): string {
+  if (!MODULE_KEY.test(value)) throw new InvalidArgumentError('must be a licence key such as broadcast or cdrpro (shown by `status`, ITEM column)');
+  return value;
 }
 
 function positiveInt(value: string): number {

@@ -8,8 +8,10 @@ import { startPortalServer } from '../src/sandbox/portal-server.js';
 import { AGENT_BIN } from './agent-child.js';
 
 /**
- * `npm run demo`: the whole story on a simulated PBX and portal, using the
- * real CLI for every step, in a temporary directory that is kept for a look.
+ * `npm run demo`: the whole story on a simulated PBX, using the real CLI for
+ * every step, in a temporary directory that is kept for a look: first as a
+ * Sangoma customer has it (no portal: Update Activation is the renewal
+ * source), then with a portal speaking our contract.
  */
 const bold = (t: string) => (process.stdout.isTTY ? `\x1b[1m${t}\x1b[0m` : t);
 
@@ -38,17 +40,22 @@ async function main(): Promise<void> {
   const config = join(dir, 'agent.json');
   const until = addDays(calendarDate(new Date()), 365);
 
+  process.stdout.write(`${bold('Part 1: a Sangoma PBX as every customer has it, no portal API. Renewals come from Update Activation itself.')}\n`);
   await step('A simulated FreePBX, read once', ['sandbox', 'init', dir]);
+  const alertLog = addAlertHook(dir, config);
+  await step('What expires when, and when the agent will run Update Activation (from the local store: fast, offline)', ['status', '--config', config]);
+  await step('Checkout in the Sangoma portal: Broadcast renewed for a year', ['sandbox', 'purchase', dir, '--module', 'broadcast', '--until', until]);
+  await step('Right after buying: Update Activation now (the daily check would pick it up by itself), before/after', ['renew', '--yes', '--module', 'broadcast', '--config', config]);
+  process.stdout.write(`\n${bold('== Alerts the operator received (a command channel writing to a file)')}\n${readFileSync(alertLog, 'utf8')}`);
+  await step('Status after the renewal', ['status', '--config', config]);
+
+  process.stdout.write(`\n${bold('Part 2: a reseller or licence service that speaks the portal contract (docs/portal-api.md).')}\n`);
   const portal = await startPortalServer(dir, 0);
   try {
     connectAgentConfig(dir, portal.url);
-    const alertLog = addAlertHook(dir, config);
-    process.stdout.write(`\n${bold(`== The simulated portal is serving on ${portal.url}`)}\n`);
-    await step('What expires when (from the local store: fast, offline)', ['status', '--config', config]);
-    await step('Checkout in the portal: Broadcast renewed for a year', ['sandbox', 'purchase', dir, '--module', 'broadcast', '--until', until]);
+    process.stdout.write(`\n${bold(`== The simulated portal is serving on ${portal.url}; the agent now asks it (renewals.source "portal")`)}\n`);
+    await step('Checkout in the portal: Sangoma Connect renewed for a year', ['sandbox', 'purchase', dir, '--module', 'zulu', '--until', until]);
     await step('Right after buying: wait for the portal, apply like Update Activation, verify', ['renew', '--wait', '1m', '--yes', '--config', config]);
-    process.stdout.write(`\n${bold('== Alerts the operator received (a command channel writing to a file)')}\n${readFileSync(alertLog, 'utf8')}`);
-    await step('Status after the renewal', ['status', '--config', config]);
     await step('History: every expiry change and run', ['history', '--limit', '12', '--config', config]);
   } finally {
     await portal.close();

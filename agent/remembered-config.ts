@@ -7,8 +7,9 @@ import type { Store } from '../src/store/store.js';
  * Commands that write the store keep it current; `status` and `history` then
  * reuse it when the file is unchanged, instead of loading the validator.
  */
-// `.2`: tables keyed by data became Maps, kept as tagged entries; a copy written before is not read back.
-const KEY = 'validated_config.2';
+// `.2`: tables keyed by data became Maps, kept as tagged entries; `.3`: the renewals settings. A copy written
+// before is not read back (it would lack what the read-only commands now use).
+const KEY = 'validated_config.3';
 const MAP_TAG = '$map';
 
 export function rememberConfig(store: Store, loaded: LoadedConfig): void {

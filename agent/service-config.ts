@@ -31,7 +31,7 @@ export async function loadServiceConfig(path: string): Promise<LoadedConfig> {
 
 /**
  * `config check --json` prints the tables keyed by data as JSON objects; inside the agent they are Maps (the
- * daemon's timeline page and calendar feed read `alerts.perModule`).
+ * daemon's timeline page and calendar feed read `alerts.perModule`, its metrics `renewals.perModule`).
  */
 function withMaps(config: AgentConfig): AgentConfig {
   const asMap = <V>(value: unknown): Map<string, V> => (value instanceof Map ? (value as Map<string, V>) : new Map(Object.entries((value ?? {}) as Record<string, V>)));
@@ -39,5 +39,6 @@ function withMaps(config: AgentConfig): AgentConfig {
     ...config,
     pbx: { ...config.pbx, moduleAliases: asMap(config.pbx.moduleAliases) },
     alerts: { ...config.alerts, perModule: asMap(config.alerts.perModule) },
+    renewals: { ...config.renewals, perModule: asMap(config.renewals.perModule) },
   };
 }

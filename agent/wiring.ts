@@ -1,20 +1,24 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { pbxReaderFor } from '../src/app/reader.js';
 import type { CycleDeps, CycleSettings } from '../src/app/cycle.js';
+import { configCycleBoundMs } from '../src/app/cycle-bound.js';
+import { deadline } from '../src/clock/deadline.js';
 import { systemClockSynchronized } from '../src/clock/clock-check.js';
 import type { AgentConfig } from '../src/config/schema.js';
 import { FILE_LIMITS, FileReadError, readBoundedFile } from '../src/config/bounded-file.js';
 import { readSecret } from '../src/config/secrets.js';
 import { systemClock } from '../src/core/clock.js';
-import { parseWindow } from '../src/core/window.js';
 import { ConfigError } from '../src/errors.js';
 import type { Logger } from '../src/log/logger.js';
 import { applyInvocation } from '../src/pbx/apply-invocation.js';
 import { LocalShell } from '../src/pbx/local-shell.js';
 import { ObservedShell } from '../src/pbx/observed-shell.js';
 import { PortalClient, type PortalCache } from '../src/portal/client.js';
+import { buildRenewalSource } from '../src/renewals/build.js';
+import type { RenewalSource } from '../src/renewals/source.js';
 import { Store } from '../src/store/store.js';
 import { agentVersion } from '../src/version.js';
+import { EXIT } from './exit-codes.js';
 import { rememberConfig } from './remembered-config.js';
 import type { Runtime } from './runtime.js';
 import { timerDelay } from '../src/core/timer-delay.js';
@@ -52,6 +56,11 @@ export function portalClient(config: AgentConfig, configPath: string, cache: Por
   );
 }
 
+/** The renewal source in force; the portal client (and its token) only for the portal source. */
+export function renewalSourceFor(config: AgentConfig, configPath: string, store: Store, log: Logger): RenewalSource {
+  return buildRenewalSource(config, () => portalClient(config, configPath, store.portalCache, log)!);
+}
+
 export function cycleSettings(config: AgentConfig): CycleSettings {
   return {
     expectedDeploymentId: config.deploymentId,
@@ -61,8 +70,6 @@ export function cycleSettings(config: AgentConfig): CycleSettings {
       settleDelayMs: config.pbx.settleDelay,
       settleTimeoutMs: config.pbx.settleTimeout,
     },
-    window: config.schedule.maintenanceWindow ? parseWindow(config.schedule.maintenanceWindow) : null,
-    timeZone: config.timeZone,
     maxSkewMs: config.clock.maxSkew,
   };
 }
@@ -82,7 +89,7 @@ export function localCycle(config: AgentConfig, configPath: string, store: Store
   const deps: CycleDeps = {
     store,
     reader: pbxReaderFor(config, shell, systemClock, log),
-    portal: portalClient(config, configPath, store.portalCache, log),
+    source: renewalSourceFor(config, configPath, store, log),
     clock: systemClock,
     log,
     host: 'local',
@@ -94,7 +101,7 @@ export function localCycle(config: AgentConfig, configPath: string, store: Store
 
 export interface LocalRun {
   readonly cycle: LocalCycle;
-  /** Fires on SIGTERM (systemd, the daemon stopping) or Ctrl-C: the cycle stops its step and records the run interrupted. */
+  /** Fires on SIGTERM (systemd, the daemon stopping or gone) or Ctrl-C, or past the cycle's time limit: the cycle stops its step and records the run interrupted. */
   readonly signal: AbortSignal;
 }
 
@@ -103,19 +110,38 @@ export interface LocalRun {
  * in it for `status`), the alert channels built before anything runs (a broken
  * one is exit 78), the local cycle, stop signals; after `work`, the alerts.
  */
-export async function withLocalCycle(runtime: Runtime, options: { readonly alerts: boolean }, work: (run: LocalRun) => Promise<number>): Promise<number> {
+export async function withLocalCycle(
+  runtime: Runtime,
+  options: { readonly alerts: boolean; readonly waitMs?: number },
+  work: (run: LocalRun) => Promise<number>,
+): Promise<number> {
   const { loaded, log } = runtime;
   const store = Store.open(loaded.config.store.path);
   const stop = new AbortController();
-  const onSignal = () => stop.abort();
+  // Armed when the cycle is stopped (SIGTERM, Ctrl-C, the daemon gone) or runs out of time.
+  let hardExit: NodeJS.Timeout | null = null;
+  const exitIfStuck = (why: string) => {
+    hardExit ??= hardExitAfter(STOPPED_EXIT_MS, log, `${why}; exiting now (the next cycle marks the run interrupted and takes over the lease)`);
+  };
+  const onSignal = () => {
+    stop.abort();
+    exitIfStuck('the cycle did not stop in time after SIGTERM');
+  };
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
+  // Every step ends by its own limit; the cycle as a whole is held to their sum as well.
+  const boundMs = configCycleBoundMs(loaded.config, options.waitMs);
+  const limit = deadline(boundMs, stop.signal);
+  limit.signal.addEventListener('abort', () => limit.expired && exitIfStuck('the cycle did not stop after its time limit'), { once: true });
   try {
     rememberConfig(store, loaded);
     const alerts = options.alerts ? await (await import('./alerting.js')).startAlerts(loaded, store, log) : null;
     const cycle = localCycle(loaded.config, loaded.path, store, log);
     try {
-      const code = await work({ cycle, signal: stop.signal });
+      const code = await work({ cycle, signal: limit.signal });
+      // The cycle ended: its alerts are bounded by their channels' timeouts, and a stop still ends them.
+      limit.dispose();
+      if (!stop.signal.aborted && hardExit) clearTimeout(hardExit);
       // Alerts come from what was recorded; delivery problems are logged and kept in the outbox, not an exit code.
       await alerts?.run(cycle.deps.clock.now());
       return code;
@@ -123,8 +149,25 @@ export async function withLocalCycle(runtime: Runtime, options: { readonly alert
       await cycle.close();
     }
   } finally {
+    limit.dispose();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
     store.close();
   }
+}
+
+/** After a stop, how long the cycle gets to record its run and give the lease back before the process goes. */
+const STOPPED_EXIT_MS = 10_000;
+
+/**
+ * The last resort when a stopped step does not end (a read blocked in the
+ * kernel): exit, leaving the run open and the lease to a dead pid, both of
+ * which the next cycle recovers. Does not keep the process alive by itself.
+ */
+function hardExitAfter(ms: number, log: Logger, message: string): NodeJS.Timeout {
+  const timer = setTimeout(() => {
+    log.error({ ms }, message);
+    process.exit(EXIT.internal);
+  }, ms);
+  return timer.unref();
 }

@@ -8,19 +8,20 @@ import { benchDaemon } from './daemon.js';
 import { load, machine, type Row } from './lib/measure.js';
 import { benchBigStore } from './big-store.js';
 import { benchPackaged } from './packaged.js';
+import { benchSoak } from './soak.js';
 import { benchStartUp } from './start-up.js';
 import { benchViews } from './views.js';
 
 /**
- * `npm run bench [-- --only startup,cycle,store,views,daemon,packaged] [--runs N] [--idle SECONDS] [--keep]`
+ * `npm run bench [-- --only startup,cycle,store,views,daemon,soak,packaged] [--runs N] [--idle SECONDS] [--soak-cycles N] [--keep]`
  *
- * Runs the speed and memory benchmarks (issue 7; the views of issue 12) one after the other (never
- * in parallel: they would measure each other), then start-up, the 10-year store and the daemon again
- * on the packaged agent (its own Node 24, issue 13), and prints one table. Exits 0
+ * Runs the speed and memory benchmarks (issue 7; the views of issue 12; the soak of issue 14) one after
+ * the other (never in parallel: they would measure each other), then start-up, the 10-year store and the
+ * daemon again on the packaged agent (its own Node 24, issue 13), and prints one table. Exits 0
  * even when a target is missed: the table says MISSED and docs/benchmarks.md
  * explains. The fleet benchmark needs sshd and runs apart: `npm run bench:fleet`.
  */
-const BENCHMARKS = ['startup', 'cycle', 'store', 'views', 'daemon', 'packaged'] as const;
+const BENCHMARKS = ['startup', 'cycle', 'store', 'views', 'daemon', 'soak', 'packaged'] as const;
 type Benchmark = (typeof BENCHMARKS)[number];
 
 const { values } = parseArgs({
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '15' },
     'cycle-runs': { type: 'string', default: '5' },
     idle: { type: 'string', default: '60' },
+    'soak-cycles': { type: 'string', default: '1000' },
     keep: { type: 'boolean', default: false },
   },
 });
@@ -36,8 +38,11 @@ const only = values.only.split(',').map((s) => s.trim());
 const runs = Number(values.runs);
 const cycleRuns = Number(values['cycle-runs']);
 const idleSeconds = Number(values.idle);
-if (only.some((o) => !(BENCHMARKS as readonly string[]).includes(o)) || !(runs >= 3) || !(cycleRuns >= 1) || !(idleSeconds >= 10)) {
-  process.stderr.write(`usage: npm run bench -- [--only ${BENCHMARKS.join(',')}] [--runs N>=3] [--cycle-runs N>=1] [--idle SECONDS>=10] [--keep]\n`);
+const soakCycles = Number(values['soak-cycles']);
+if (only.some((o) => !(BENCHMARKS as readonly string[]).includes(o)) || !(runs >= 3) || !(cycleRuns >= 1) || !(idleSeconds >= 10) || !(soakCycles >= 20)) {
+  process.stderr.write(
+    `usage: npm run bench -- [--only ${BENCHMARKS.join(',')}] [--runs N>=3] [--cycle-runs N>=1] [--idle SECONDS>=10] [--soak-cycles N>=20] [--keep]\n`,
+  );
   process.exit(2);
 }
 
@@ -51,6 +56,7 @@ const run: Record<Benchmark, () => Promise<Row[]>> = {
   store: () => benchBigStore(join(dir, 'store'), Math.max(5, Math.round(runs / 2))),
   views: () => benchViews(join(dir, 'views'), Math.max(3, Math.round(runs / 3))),
   daemon: () => benchDaemon(join(dir, 'daemon'), idleSeconds),
+  soak: () => benchSoak(join(dir, 'soak'), { cycles: soakCycles }),
   packaged: () => benchPackaged(join(dir, 'packaged'), runs, idleSeconds),
 };
 try {

@@ -51,6 +51,8 @@ export type PbxFailure =
   | 'timeout'
   | 'exit-status'
   | 'unrecognised-output'
+  // The output went past the read limit: not all of it was read, so none of it is used.
+  | 'output-too-large'
   | 'network'
   | 'not-activated'
   | 'needs-root'

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { makeRawSaver } from '../../src/app/raw-capture.js';
 import { systemClock } from '../../src/core/clock.js';
+import { renewalSource } from '../../src/renewals/settings.js';
 import { waitOption } from '../wait-option.js';
 import { readCredentials } from '../../src/fleet/credentials.js';
 import { loadInventory, selectHosts } from '../../src/fleet/inventory.js';
@@ -29,6 +30,7 @@ export interface FleetCheckOptions extends FleetOptions {
 
 export interface FleetRenewOptions extends FleetOptions {
   readonly wait?: string;
+  readonly module?: string;
 }
 
 interface FleetPlan {
@@ -48,18 +50,19 @@ export async function fleetCheckCommand(options: FleetCheckOptions): Promise<num
   return runFleetCommand(options, {
     names,
     concurrency: options.concurrency,
-    request: { trigger: 'fleet', command: dryRun ? 'fleet check --dry-run' : 'fleet check', dryRun, waitMs: null, ignoreWindow: false },
+    request: { trigger: 'fleet', command: dryRun ? 'fleet check --dry-run' : 'fleet check', dryRun, renew: false, waitMs: null, module: null, ignoreWindow: false },
   });
 }
 
 /** The cycle for one host, started by hand after a purchase; `--wait` is handed to the cycle. */
 export async function fleetRenewCommand(host: string, options: FleetRenewOptions): Promise<number> {
   const waitMs = options.wait === undefined ? null : waitOption(options.wait);
+  const module = options.module ?? null;
   return runFleetCommand(options, {
     names: [host],
     concurrency: 1,
     jitterMs: 0,
-    request: { trigger: 'manual', command: 'fleet renew', dryRun: false, waitMs, ignoreWindow: true },
+    request: { trigger: 'manual', command: module ? `fleet renew --module ${module}` : 'fleet renew', dryRun: false, renew: true, waitMs, module, ignoreWindow: true },
   });
 }
 
@@ -70,7 +73,8 @@ async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<
   const hosts = selectHosts(inventory, plan.names);
   const credentials = readCredentials(inventory, hosts);
   const store = Store.open(config.store.path);
-  const portal = portalClient(config, loaded.path, store.portalCache, log);
+  // The portal (and its token) only for the portal source; with the activation probe each host is probed.
+  const portal = renewalSource(config) === 'portal' ? portalClient(config, loaded.path, store.portalCache, log) : null;
   // Built first: a broken alert channel is a configuration error (78) before any host is contacted.
   const alerts = plan.request.dryRun ? null : await startAlerts(loaded, store, log);
   // The feed's cursor stands for the whole fleet: a run over some hosts, or `fleet renew` (which polls
@@ -101,8 +105,8 @@ async function runFleetCommand(options: FleetOptions, plan: FleetPlan): Promise<
           log,
           saveRaw: makeRawSaver(config.store.path, () => systemClock.now()),
           portal,
+          sourceConfig: config,
           settings: cycleSettings(config),
-          pollEveryMs: config.portal?.pollInterval ?? 30_000,
           clockSynchronized: systemClockSynchronized,
         },
         plan.request,

@@ -8,14 +8,17 @@ import { CHILD_KILL_GRACE_MS, HARD_EXIT_MS } from '../../src/service/stop-budget
 import { takeDaemonLease } from '../../src/app/lease.js';
 import { Store } from '../../src/store/store.js';
 import { agentChild } from '../agent-child.js';
+import { configCycleBoundMs } from '../../src/app/cycle-bound.js';
 import { EXIT } from '../exit-codes.js';
 import { resolveConfigPath } from '../../src/config/config-file.js';
 import { commandLogger } from '../logging.js';
 import type { GlobalOptions } from '../runtime.js';
 import { loadServiceConfig } from '../service-config.js';
 
-/** A child that outlives this is stopped: far beyond any cycle's own timeouts (read, apply, settle). */
-const CHILD_LIMIT_MS = 2 * 3_600_000;
+/** An alerts run that outlives this is stopped: far beyond its channels' own timeouts. */
+const ALERTS_LIMIT_MS = 2 * 3_600_000;
+/** A check process gets its cycle's own limit plus this: it stops itself first and records why. */
+const CHECK_MARGIN_MS = 60_000;
 
 /**
  * The daemon systemd starts. Logs go to stdout (journald). Exit 78 on an
@@ -93,10 +96,10 @@ export async function runCommand(options: GlobalOptions, version: string): Promi
  * down, and what a cycle used is given back when it ends.
  */
 function jobs(loaded: () => LoadedConfig, store: Store, log: Logger, logLevel: LogLevel | undefined): Pick<DaemonJobs, 'cycle' | 'alerts'> {
-  const agent = (args: string[], signal: AbortSignal) =>
+  const agent = (args: string[], signal: AbortSignal, timeoutMs: number) =>
     agentChild(args, loaded(), {
       logLevel,
-      timeoutMs: CHILD_LIMIT_MS,
+      timeoutMs,
       signal,
       inheritOutput: true,
       killGraceMs: CHILD_KILL_GRACE_MS,
@@ -106,7 +109,7 @@ function jobs(loaded: () => LoadedConfig, store: Store, log: Logger, logLevel: L
   return {
     cycle: async (trigger, signal) => {
       const before = store.runs.lastId();
-      const child = await agent(['check', '--trigger', trigger], signal);
+      const child = await agent(['check', '--trigger', trigger], signal, configCycleBoundMs(loaded().config) + CHECK_MARGIN_MS);
       if (child.exitCode === EXIT.locked) return { outcome: 'locked' };
       const run = child.pid ? store.runs.startedBy(child.pid, before) : null;
       if (!run?.outcome) {
@@ -117,7 +120,7 @@ function jobs(loaded: () => LoadedConfig, store: Store, log: Logger, logLevel: L
       return { outcome: run.outcome, fwconsole: details.fwconsole ?? [], ...(details.durations?.portalMs !== undefined ? { portalMs: details.durations.portalMs } : {}) };
     },
     alerts: async (signal) => {
-      const child = await agent(['alerts', 'run'], signal);
+      const child = await agent(['alerts', 'run'], signal, ALERTS_LIMIT_MS);
       if (child.exitCode !== EXIT.ok) log.warn({ exitCode: child.exitCode }, 'alerts run did not deliver everything; the outbox keeps the rest');
     },
   };

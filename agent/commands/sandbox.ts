@@ -26,10 +26,12 @@ export async function sandboxInitCommand(dir: string, options: { force?: boolean
   print(
     [
       '',
-      'Next:',
+      'Next, as on a real Sangoma PBX (no portal API: renewals come from Update Activation itself):',
       `  pbx-activation-agent status --config ${paths.config}`,
-      `  pbx-activation-agent sandbox portal ${paths.dir} &     # the simulated portal`,
       `  pbx-activation-agent sandbox purchase ${paths.dir} --module broadcast --until 2027-12-31`,
+      `  pbx-activation-agent renew --yes --module broadcast --config ${paths.config}`,
+      'With a portal speaking docs/portal-api.md (resellers, licence services):',
+      `  pbx-activation-agent sandbox portal ${paths.dir} &     # the simulated portal; the agent then asks it`,
       `  pbx-activation-agent renew --wait 1m --yes --config ${paths.config}`,
     ].join('\n'),
   );
@@ -54,8 +56,8 @@ export async function sandboxPortalCommand(dir: string, options: { port?: string
 export async function sandboxPurchaseCommand(dir: string, options: { module: string; until: string; deployment?: string }): Promise<number> {
   const done = recordPurchase(sandboxPaths(dir).dir, { module: options.module, until: options.until, deploymentId: options.deployment });
   print(
-    `Purchased on the portal: ${options.module} until ${options.until} for deployment ${done.deploymentId} (was ${done.previous ?? 'not licensed'}). ` +
-      'The PBX sees it only after Update Activation (`renew`).',
+    `Purchased: ${options.module} until ${options.until} for deployment ${done.deploymentId} (was ${done.previous ?? 'not licensed'}). ` +
+      "The PBX sees it only after Update Activation: `renew`, or the agent's next probe.",
   );
   return EXIT.ok;
 }

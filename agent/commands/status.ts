@@ -2,6 +2,7 @@ import { withClockWarnings } from '../../src/app/future-records.js';
 import { buildStatus, type StatusReport } from '../../src/app/status.js';
 import { systemClock } from '../../src/core/clock.js';
 import { calendarDate } from '../../src/core/expiry.js';
+import { probeSettings, renewalSource } from '../../src/renewals/settings.js';
 import { renderStatus } from '../../src/ui/status-view.js';
 import { EXIT } from '../exit-codes.js';
 import { print, printJson } from '../output.js';
@@ -16,10 +17,11 @@ export interface StatusOptions extends GlobalOptions {
 export async function statusCommand(options: StatusOptions): Promise<number> {
   const { config, store, tty } = await openForReading(options);
   const today = calendarDate(systemClock.now(), config.timeZone);
-  let report: StatusReport = { today, deployments: [] };
+  const renewals = { source: renewalSource(config), probe: probeSettings(config), now: systemClock.now() };
+  let report: StatusReport = { today, renewalSource: renewals.source, deployments: [] };
   if (store) {
     try {
-      report = withClockWarnings(buildStatus(store, today, config.pbx.moduleAliases, options.deployment), systemClock.now(), config.clock.maxSkew);
+      report = withClockWarnings(buildStatus(store, today, config.pbx.moduleAliases, options.deployment, renewals), systemClock.now(), config.clock.maxSkew);
     } finally {
       store.close();
     }

@@ -41,12 +41,12 @@ function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
       const id = c.deploymentId ?? '';
       return {
         ...base,
-        title: `${deploymentTitle(id, ctx)}: CRITICAL: renewal bought but not applied: ${names(list.map((u) => ({ label: `${u.item} (portal ${u.portal}, PBX ${u.pbx ?? 'none'})` })))}`,
+        title: `${deploymentTitle(id, ctx)}: CRITICAL: renewal bought but not applied: ${names(list.map((u) => ({ label: `${u.item} (${wanted(u)}, PBX ${u.pbx ?? 'none'})` })))}`,
         body: [
           deploymentLine(id, ctx),
           '',
-          'The portal shows these renewals, but after applying them the PBX still shows the old dates:',
-          ...listLines(list, (u) => `  - ${u.item}: PBX ${u.pbx ?? 'none'}, portal ${u.portal}`),
+          'These renewals were bought (the portal shows them, or `renew --module` said so), but after Update Activation the PBX still shows the old dates:',
+          ...listLines(list, (u) => `  - ${u.item}: PBX ${u.pbx ?? 'none'}, ${wanted(u)}`),
           ...(typeof facts.error === 'string' ? ['', `Last error: ${facts.error}`] : []),
           '',
           'What to do:',
@@ -203,4 +203,9 @@ export function resolvedAlert(mark: AlertMark, ctx: AlertContext): DraftAlert {
     body: [`Resolved: ${what}${module}.`, `The problem was first reported at ${mark.openedAt}.`, '', 'Nothing to do.'].join('\n'),
     data: { kind: 'resolved', resolves: kind, subject: mark.subject, openedAt: mark.openedAt },
   };
+}
+
+/** What a bought renewal should show: the portal's date, or (bought by the operator's word) any later one. */
+function wanted(u: Unverified): string {
+  return u.portal === null ? 'bought (renew --module)' : `portal ${u.portal}`;
 }

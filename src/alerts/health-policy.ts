@@ -101,13 +101,15 @@ export function hostConditions(facts: HostRunFacts, now: Date, settings: HealthS
 export interface Unverified {
   readonly item: string;
   readonly pbx: string | null;
-  readonly portal: string;
+  /** The portal's date; null for a renewal `renew --module` said was bought (any later date will do). */
+  readonly portal: string | null;
 }
 
 /**
- * A renewal the portal shows but the PBX does not, after the cycle tried to
- * apply it (`details.unverified` of the last comparing run). Items whose
- * current expiry has since caught up are dropped.
+ * A renewal the portal shows (or `renew --module` said was bought) but the
+ * PBX does not, after the cycle tried to apply it (`details.unverified` of the
+ * last run that knew what was bought). Items whose current expiry has since
+ * caught up (the portal's date, or later than before) are dropped.
  */
 export function unverifiedCondition(deploymentId: string, run: RunRecord | null, currentExpiry: (item: string) => string | null): Condition | null {
   const list = run?.details?.unverified;
@@ -116,10 +118,17 @@ export function unverifiedCondition(deploymentId: string, run: RunRecord | null,
   for (const entry of list as unknown[]) {
     if (typeof entry !== 'object' || entry === null) continue;
     const { item, pbx, portal } = entry as Record<string, unknown>;
-    if (typeof item !== 'string' || typeof portal !== 'string' || !isStoredExpiry(portal)) continue;
+    if (typeof item !== 'string') continue;
+    const was = typeof pbx === 'string' && isStoredExpiry(pbx) ? pbx : null;
+    // A claim without a date needs the date it was compared with.
+    const wanted = typeof portal === 'string' && isStoredExpiry(portal) ? portal : portal === null && was !== null ? null : undefined;
+    if (wanted === undefined) continue;
     const now = currentExpiry(item);
-    if (now !== null && isStoredExpiry(now) && compareExpiry(expiryFromStored(now), expiryFromStored(portal)) >= 0) continue;
-    pending.push({ item, pbx: typeof pbx === 'string' ? pbx : null, portal });
+    if (now !== null && isStoredExpiry(now)) {
+      const order = compareExpiry(expiryFromStored(now), expiryFromStored(wanted ?? was!));
+      if (wanted === null ? order > 0 : order >= 0) continue;
+    }
+    pending.push({ item, pbx: typeof pbx === 'string' ? pbx : null, portal: wanted });
   }
   if (pending.length === 0) return null;
   pending.sort((a, b) => a.item.localeCompare(b.item));
@@ -129,7 +138,7 @@ export function unverifiedCondition(deploymentId: string, run: RunRecord | null,
     severity: 'critical',
     deploymentId,
     host: run?.host ?? null,
-    fingerprint: pending.map((p) => `${p.item}=${p.portal}`).join(','),
+    fingerprint: pending.map((p) => `${p.item}=${p.portal ?? `>${p.pbx}`}`).join(','),
     facts: { unverified: pending, runId: run?.id ?? null, error: run?.error ?? null },
   };
 }

@@ -121,7 +121,8 @@ export function renewSteps(deploymentId: string): string[] {
     '     and renew the items above (a licence cannot be moved to another deployment after purchase).',
     '  2. Then, on the PBX, run:',
     `       ${RENEW_COMMAND}`,
-    '     It waits until the portal shows the renewal, applies it (like Update Activation) and checks the new dates.',
+    '     It runs Update Activation (with a portal, once the portal shows the renewal) until the new dates show.',
+    "     Otherwise the agent's next daily check picks it up by itself (unless renewals.source is off).",
   ];
 }
 

@@ -42,10 +42,49 @@ function pollEvery(settings: ApplySettings): number {
   return Math.max(250, Math.min(5000, settings.settleDelayMs));
 }
 
+export interface ActivationRun {
+  /** What the PBX shows after it; null when it never answered again (see error). */
+  readonly after: LicensedItem[] | null;
+  readonly fwconsoleMs: number;
+  /** The last line the command printed ('' for nothing). */
+  readonly said: string;
+  /** Set when the command failed, or the PBX did not come back. */
+  readonly error: PbxError | null;
+}
+
 /**
- * The command-line Update Activation: run it, wait for the PBX to settle,
- * read again and check every planned item now shows the portal's date. One
- * retry after a pause; then the caller reports what is still missing.
+ * One command-line Update Activation: run it, wait for Apache to restart and
+ * read the licence again. What the new dates mean is the caller's business.
+ */
+export async function activateOnce(deps: ApplyDeps, settings: ApplySettings, deploymentId: string, signal?: AbortSignal): Promise<ActivationRun> {
+  if (!DEPLOYMENT_ID.test(deploymentId)) {
+    throw new PbxError(`refusing to apply: "${deploymentId}" is not a valid deployment id`, 'Check deploymentId in the config and what the PBX reports.', 'wrong-deployment');
+  }
+  const invocation = settings.invocation(deploymentId);
+  let fwconsoleMs = 0;
+  let said = '';
+  try {
+    deps.log.info({ command: invocation.description }, 'applying renewals');
+    const run = await deps.reader.runCommand(invocation.argv, invocation.description, { tty: false, sudo: invocation.sudo, timeoutMs: settings.applyTimeoutMs, signal });
+    fwconsoleMs += run.durationMs;
+    said = run.truncated ? '(its output went past the read limit and was cut)' : (cleanOutput(run.stdout).lines.at(-1)?.trim().slice(0, 200) ?? '');
+    const settled = await settle(deps, settings, signal);
+    return { after: settled.items, fwconsoleMs: fwconsoleMs + settled.ms, said, error: null };
+  } catch (err) {
+    // Stopped (Ctrl-C, the service stopping) while Apache restarted: an outcome, recorded as interrupted.
+    if (signal?.aborted && !(err instanceof PbxError)) {
+      const stopped = new PbxError('stopped while the PBX restarted after Update Activation', 'Run `pbx-activation-agent check` to record what the PBX shows now.', 'timeout');
+      return { after: null, fwconsoleMs, said, error: stopped };
+    }
+    if (!(err instanceof PbxError)) throw err;
+    return { after: null, fwconsoleMs, said, error: err };
+  }
+}
+
+/**
+ * Update Activation for renewals the portal shows: run it, and check every
+ * planned item now shows the portal's date. One retry after a pause; then the
+ * caller reports what is still missing.
  */
 export async function applyRenewals(
   deps: ApplyDeps,
@@ -54,39 +93,25 @@ export async function applyRenewals(
   renewals: readonly PlannedRenewal[],
   signal?: AbortSignal,
 ): Promise<ApplyResult> {
-  if (!DEPLOYMENT_ID.test(deploymentId)) {
-    throw new PbxError(`refusing to apply: "${deploymentId}" is not a valid deployment id`, 'Check deploymentId in the config and what the PBX reports.', 'wrong-deployment');
-  }
-  const invocation = settings.invocation(deploymentId);
   let fwconsoleMs = 0;
   let said = '';
   let after: LicensedItem[] | null = null;
   let missing = [...renewals].map((r) => ({ ...r, now: r.pbx }));
 
-  let attempts = 0;
   for (let attempt = 1; attempt <= 2; attempt++) {
-    attempts = attempt;
     if (attempt === 2) {
       deps.log.warn({ items: missing.map((m) => m.item) }, 'renewal not visible yet; applying once more after a pause');
       await deps.sleep(settings.settleDelayMs, signal);
     }
-    try {
-      deps.log.info({ command: invocation.description, attempt }, 'applying renewals');
-      const run = await deps.reader.runCommand(invocation.argv, invocation.description, { tty: false, sudo: invocation.sudo, timeoutMs: settings.applyTimeoutMs, signal });
-      fwconsoleMs += run.durationMs;
-      said = cleanOutput(run.stdout).lines.at(-1)?.trim().slice(0, 200) ?? '';
-      const settled = await settle(deps, settings, signal);
-      fwconsoleMs += settled.ms;
-      after = settled.items;
-    } catch (err) {
-      if (!(err instanceof PbxError)) throw err;
-      return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: attempt, fwconsoleMs, said, error: err };
-    }
-    missing = unverified(renewals, after);
-    if (missing.length === 0) break;
-    if (attempt === 2) return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: attempt, fwconsoleMs, said, error: null };
+    const run = await activateOnce(deps, settings, deploymentId, signal);
+    fwconsoleMs += run.fwconsoleMs;
+    said = run.said;
+    after = run.after ?? after;
+    if (run.error) return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: attempt, fwconsoleMs, said, error: run.error };
+    missing = unverified(renewals, run.after!);
+    if (missing.length === 0) return { verified: [...renewals], unverified: [], after, attempts: attempt, fwconsoleMs, said, error: null };
   }
-  return { verified: [...renewals], unverified: [], after, attempts, fwconsoleMs, said, error: null };
+  return { verified: verifiedOf(renewals, missing), unverified: missing, after, attempts: 2, fwconsoleMs, said, error: null };
 }
 
 /** Waits for Apache to restart, then polls `sa info` until it answers or settleTimeout passes. */

@@ -1,30 +1,28 @@
 import type { Clock } from '../core/clock.js';
 import { formatExpiry } from '../core/expiry.js';
 import type { ItemKind, LicensedItem } from '../core/items.js';
-import { planRenewals, type Plan, type PlannedRenewal } from '../core/plan.js';
-import { insideWindow, type DailyWindow } from '../core/window.js';
+import type { Plan, PlannedRenewal } from '../core/plan.js';
 import { assessClock, type ClockStatus } from '../clock/clock-check.js';
-import { errorMessage, PbxError, PortalError, type PortalFailure } from '../errors.js';
+import type { RenewalSourceKind } from '../config/schema.js';
+import { DeadlineExpired, whyStopped } from '../clock/deadline.js';
+import { errorMessage, PbxError, PortalError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { PbxReader, PbxSnapshot } from '../pbx/pbx-reader.js';
-import type { Portal } from '../portal/client.js';
-import { portalItems } from '../portal/items.js';
+import type { ApplyLook, ProbeReport, RenewalRequest, RenewalSource, SourceContext, WaitProgress } from '../renewals/source.js';
 import type { ExpiryChange, Source } from '../store/expiries.js';
 import type { Outcome, Trigger } from '../store/runs.js';
 import type { Store } from '../store/store.js';
-import { applyRenewals, type ApplySettings } from './apply.js';
+import type { ApplySettings } from './apply.js';
 import { withLease } from './lease.js';
 
 /** Kinds fwconsole is the authority for; maintenance dates only come from the portal. */
 export const PBX_KINDS: readonly ItemKind[] = ['activation', 'support-contract', 'module-license'];
-const PORTAL_ONLY_KINDS: readonly ItemKind[] = ['module-maintenance'];
-const NEEDS_A_PERSON: readonly PortalFailure[] = ['unauthorized', 'forbidden', 'unknown-deployment', 'bad-request'];
 
 export interface CycleDeps {
   readonly store: Store;
   readonly reader: PbxReader;
-  /** null: monitor only (no portal configured). */
-  readonly portal: Portal | null;
+  /** Where renewals come from (renewals.source). */
+  readonly source: RenewalSource;
   readonly clock: Clock;
   readonly log: Logger;
   /** `local`, or the fleet host name. */
@@ -37,8 +35,6 @@ export interface CycleSettings {
   /** The deployment this PBX must be; applying is refused on another. */
   readonly expectedDeploymentId: string | undefined;
   readonly apply: ApplySettings;
-  readonly window: DailyWindow | null;
-  readonly timeZone: string | undefined;
   readonly maxSkewMs: number;
 }
 
@@ -46,12 +42,19 @@ export interface CycleOptions {
   readonly trigger: Trigger;
   readonly command: string;
   readonly dryRun: boolean;
+  /** `renew`: the operator asks for Update Activation now, whatever the source's schedule. */
+  readonly renew?: boolean;
   /** Run Update Activation even when the portal shows nothing new (`renew --force`). */
   readonly force?: boolean;
   /** Apply outside the maintenance window (`renew`). */
   readonly ignoreWindow?: boolean;
+  /** `renew --module KEY`: what was bought; success means that licence moved later. */
+  readonly module?: string | null;
+  /** `renew --wait`: how long the source may wait for the renewal to show. */
+  readonly waitMs?: number;
+  readonly onWait?: (progress: WaitProgress) => void;
   /** Asked before restarting Apache; false leaves the renewals pending. */
-  readonly confirm?: (plan: Plan) => Promise<boolean>;
+  readonly confirm?: (look: ApplyLook) => Promise<boolean>;
   readonly signal?: AbortSignal;
   /** Filled by the caller's shell while the cycle runs (fwconsole command, ms); recorded on the run for metrics. */
   readonly fwconsoleCalls?: ReadonlyArray<{ readonly command: string; readonly ms: number }>;
@@ -66,6 +69,12 @@ export interface ItemView {
 export interface CycleResult {
   readonly runId: number;
   readonly outcome: Outcome;
+  /** Where renewals came from in this cycle. */
+  readonly source: RenewalSourceKind;
+  /** The activation probe's decision (activation source), null otherwise. */
+  readonly probe: ProbeReport | null;
+  /** The module `renew --module` named, if any. */
+  readonly module: string | null;
   readonly deploymentId: string | null;
   readonly host: string;
   readonly planned: PlannedRenewal[];
@@ -83,8 +92,8 @@ export interface CycleResult {
 }
 
 /**
- * One full cycle: take the lease, read the PBX, poll the portal, plan, apply
- * if due and allowed, verify, record. Everything is recorded on the run; a
+ * One full cycle: take the lease, read the PBX, ask the renewal source what
+ * to do, apply if due and allowed, verify, record. Everything is recorded on the run; a
  * failure of the PBX or the portal is an outcome, not an exception.
  */
 export function runCycle(deps: CycleDeps, settings: CycleSettings, options: CycleOptions): Promise<CycleResult> {
@@ -119,6 +128,8 @@ class Cycle {
   private readonly started = performance.now();
   private clock: ClockStatus | null = null;
   private snapshot: PbxSnapshot | null = null;
+  private probe: ProbeReport | null = null;
+  private readonly request: RenewalRequest;
 
   constructor(
     private readonly deps: CycleDeps,
@@ -126,7 +137,18 @@ class Cycle {
     private readonly options: CycleOptions,
     private readonly runId: number,
     private readonly interruptedRuns: number[],
-  ) {}
+  ) {
+    this.request = {
+      trigger: options.trigger,
+      dryRun: options.dryRun,
+      renew: options.renew ?? false,
+      force: options.force ?? false,
+      ignoreWindow: options.ignoreWindow ?? false,
+      module: options.module ?? null,
+      waitMs: options.waitMs ?? 0,
+      onWait: options.onWait,
+    };
+  }
 
   async run(): Promise<CycleResult> {
     const { deps, settings, options } = this;
@@ -156,56 +178,51 @@ class Cycle {
         ),
       });
     }
-    if (!deps.portal) {
-      this.notes.push('no portal configured: expiry dates recorded, renewals not checked (monitor only)');
-      this.clock = assessClock(await clockSync, null, deps.clock.now(), settings.maxSkewMs);
-      return this.finish('up-to-date');
-    }
-
-    let portalView: LicensedItem[];
-    try {
-      const answer = await deps.portal.entitlements(snapshot.deploymentId, options.signal);
-      this.durations.portalMs += answer.durationMs;
-      this.clock = assessClock(await clockSync, answer.serverDate, deps.clock.now(), settings.maxSkewMs);
-      portalView = portalItems(answer.value);
-    } catch (err) {
-      // A refused token or an unknown deployment needs a person (failed); the rest is transient (unreachable).
-      if (err instanceof PortalError) return this.finish(NEEDS_A_PERSON.includes(err.reason) ? 'failed' : 'unreachable', { error: err });
-      throw err;
-    }
+    const request = this.request;
+    const context = this.sourceContext(clockSync);
+    const look = await deps.source.look(request, snapshot, context);
+    this.clock = look.clock;
+    this.probe = look.probe;
+    this.durations.portalMs += look.portalMs;
+    this.notes.push(...look.notes);
     if (this.clock && !this.clock.trusted) this.warnings.push(`clock not trusted: ${this.clock.reason}`);
-    this.record('portal', portalView.filter((i) => PORTAL_ONLY_KINDS.includes(i.kind)), PORTAL_ONLY_KINDS);
+    if (look.kind === 'failure') return this.finish(look.outcome, { error: look.error });
+    if (look.kind === 'settled') return this.finish(look.outcome, look.plan ? { plan: look.plan } : {});
+    if (options.confirm && !(await options.confirm(look))) return this.finish('pending', { plan: look.plan, why: 'not applied: declined at the prompt' });
+    // Stopped while the source waited: nothing is applied (finish records the run as interrupted).
+    if (options.signal?.aborted) return this.finish('pending', { plan: look.plan, why: 'not applied: stopped before Update Activation' });
 
-    const plan = planRenewals(snapshot.items, portalView);
-    this.notes.push(...plan.notes);
-    if (plan.renewals.length === 0 && !options.force) return this.finish('up-to-date');
-    if (options.dryRun) return this.finish('pending', { plan, why: 'dry run: nothing applied' });
-    if (!options.ignoreWindow && settings.window && !insideWindow(settings.window, deps.clock.now(), settings.timeZone)) {
-      return this.finish('pending', { plan, why: `outside the maintenance window ${settings.window.text}; run \`pbx-activation-agent renew\` to apply now` });
-    }
-    if (options.confirm && !(await options.confirm(plan))) return this.finish('pending', { plan, why: 'not applied: declined at the prompt' });
+    const verdict = await deps.source.apply(request, look, snapshot, context);
+    this.durations.fwconsoleMs += verdict.fwconsoleMs;
+    if (verdict.probe) this.probe = verdict.probe;
+    if (verdict.after) this.record(verdict.recordAs, verdict.after, PBX_KINDS);
+    this.notes.push(...verdict.notes);
+    return this.finish(verdict.outcome, {
+      plan: look.plan,
+      ...(verdict.error ? { error: verdict.error } : {}),
+      applied: verdict.applied,
+      verified: verdict.verified,
+      unverified: verdict.unverified,
+      after: verdict.after,
+    });
+  }
 
-    const result = await applyRenewals({ reader: deps.reader, log: deps.log, sleep: deps.sleep }, settings.apply, snapshot.deploymentId, plan.renewals, options.signal);
-    this.durations.fwconsoleMs += result.fwconsoleMs;
-    if (result.after) this.record('pbx', result.after, PBX_KINDS);
-    const after = result.after;
-    if (result.error) return this.finish('failed', { plan, error: result.error, applied: plan.renewals, verified: result.verified, unverified: result.unverified, after });
-    if (result.unverified.length > 0) {
-      const list = result.unverified.map((u) => `${u.label}: PBX shows ${u.now ?? 'nothing'}, portal ${u.portal}`).join('; ');
-      return this.finish('failed', {
-        plan,
-        error: new PbxError(
-          `renewal applied but not visible on the PBX after ${result.attempts} attempts: ${list} (the apply command's last words: ${result.said === '' ? 'it printed nothing' : `"${result.said}"`})`,
-          'Run `fwconsole sa activate <deployment-id>` by hand and check System Admin -> Activation; if the dates still differ, contact Sangoma with the deployment id.',
-          'exit-status',
-        ),
-        applied: plan.renewals,
-        verified: result.verified,
-        unverified: result.unverified,
-        after,
-      });
-    }
-    return this.finish('applied', { plan, applied: plan.renewals, verified: result.verified, after });
+  /** The cycle's ports lent to the renewal source. */
+  private sourceContext(clockSync: Promise<boolean | null>): SourceContext {
+    const { deps, settings, options } = this;
+    return {
+      store: deps.store,
+      reader: deps.reader,
+      clock: deps.clock,
+      log: deps.log,
+      host: deps.host,
+      runId: this.runId,
+      apply: settings.apply,
+      sleep: deps.sleep,
+      signal: options.signal,
+      assessClock: async (serverDate) => assessClock(await clockSync, serverDate, deps.clock.now(), settings.maxSkewMs),
+      record: (source, items, kinds) => this.record(source, items, kinds),
+    };
   }
 
   private record(source: Source, items: readonly LicensedItem[], kinds: readonly ItemKind[], snapshot?: PbxSnapshot): void {
@@ -240,6 +257,7 @@ class Cycle {
     } = {},
   ): CycleResult {
     if (extra.why) this.notes.push(extra.why);
+    this.warnings.push(...this.deps.reader.takeNotices());
     const error = extra.error ? { message: extra.error.message, hint: extra.error.hint } : null;
     if (extra.error) this.deps.log.error({ outcome, reason: extra.error.reason }, extra.error.message);
     const planned = extra.plan?.renewals ?? [];
@@ -249,6 +267,9 @@ class Cycle {
     const result: CycleResult = {
       runId: this.runId,
       outcome,
+      source: this.deps.source.kind,
+      probe: this.probe,
+      module: this.options.module ?? null,
       deploymentId: this.snapshot?.deploymentId ?? null,
       host: this.deps.host,
       planned,
@@ -264,20 +285,24 @@ class Cycle {
       interruptedRuns: this.interruptedRuns,
       error,
     };
-    // Stopped by the service (SIGTERM): whatever step was cut short, the run did not finish its work.
+    // Stopped by the service (SIGTERM) or past the cycle's time limit: whatever step was cut short, the run did not finish its work.
     const stopped = this.options.signal?.aborted === true;
+    const stoppedBy = this.options.signal?.reason instanceof DeadlineExpired ? `stopped: ${whyStopped(this.options.signal)}` : 'stopped by the service before it finished';
     this.deps.store.guard((s) =>
       s.runs.finish(this.runId, {
         outcome: stopped ? 'interrupted' : outcome,
         at: this.deps.clock.now().toISOString(),
-        error: stopped ? `stopped by the service before it finished${error ? ` (${error.message})` : ''}` : (error?.message ?? null),
+        error: stopped ? `${stoppedBy}${error ? ` (${error.message})` : ''}` : (error?.message ?? null),
         deploymentId: result.deploymentId,
         details: {
+          source: result.source,
           planned,
           applied: result.applied,
           verified: result.verified,
-          unverified: result.unverified,
+          // Only where the agent knows what was bought: the "bought but not applied" alert reads it.
+          ...(this.deps.source.knowsWhatWasBought(this.request) ? { unverified: result.unverified } : {}),
           pending: pending.map((p) => ({ item: p.item, pbx: p.pbx, portal: p.portal })),
+          ...(this.probe ? { probe: this.probe } : {}),
           notes: this.notes,
           warnings: this.warnings,
           clock: this.clock,

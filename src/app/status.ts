@@ -1,8 +1,12 @@
 import { compareExpiry, daysLeft, expiryFromStored } from '../core/expiry.js';
 import type { ItemKind } from '../core/items.js';
 import { compareText } from '../core/order.js';
+import type { RenewalSourceKind } from '../config/schema.js';
 import type { ModuleState } from '../pbx/readers/module-list.js';
+import { probeOutlook, type ProbeOutlook } from '../renewals/outlook.js';
+import type { ProbeSettings } from '../renewals/probe-policy.js';
 import type { ModuleStateRow, StoredItem } from '../store/expiries.js';
+import type { ProbeState } from '../store/probes.js';
 import type { RunOutcome, RunRecord } from '../store/runs.js';
 import { META } from '../store/meta-keys.js';
 import type { Store } from '../store/store.js';
@@ -46,8 +50,10 @@ export interface DeploymentStatus {
   readonly lastRun: RunSummary | null;
   readonly lastSuccessfulCheck: string | null;
   readonly nextCheck: string | null;
-  /** Items the portal shows with a later date than the PBX (from the last check). */
-  readonly pendingRenewals: ReadonlyArray<{ item: string; pbx: string | null; portal: string }>;
+  /** Items the portal shows with a later date than the PBX, or bought (`renew --module`) and not delivered yet (from the last check). */
+  readonly pendingRenewals: ReadonlyArray<{ item: string; pbx: string | null; portal: string | null }>;
+  /** The activation probe of this deployment's host: last probe, and when the next is due or why none is; null with other sources. */
+  readonly probe: ProbeOutlook | null;
   readonly items: StatusItem[];
   /** Set by withClockWarnings when times shown here were recorded in the future (the clock ran ahead). */
   readonly clockWarning?: string | null;
@@ -55,7 +61,16 @@ export interface DeploymentStatus {
 
 export interface StatusReport {
   readonly today: string;
+  /** Where renewals come from (renewals.source); null when the report was built without the configuration. */
+  readonly renewalSource: RenewalSourceKind | null;
   readonly deployments: DeploymentStatus[];
+}
+
+/** What `status` needs to say about renewals: the source in force and, for the probe, its settings. */
+export interface StatusRenewals {
+  readonly source: RenewalSourceKind;
+  readonly probe: ProbeSettings;
+  readonly now: Date;
 }
 
 /**
@@ -63,18 +78,28 @@ export interface StatusReport {
  * One query per table whatever the number of deployments (a fleet store holds
  * a thousand), grouped here.
  */
-export function buildStatus(store: Store, today: string, moduleAliases: ReadonlyMap<string, string>, deploymentId?: string): StatusReport {
+export function buildStatus(
+  store: Store,
+  today: string,
+  moduleAliases: ReadonlyMap<string, string>,
+  deploymentId?: string,
+  renewals?: StatusRenewals,
+): StatusReport {
   const deployments = store.expiries.deployments().filter((d) => deploymentId === undefined || d.id === deploymentId);
   const items = groupBy(store.expiries.items(deploymentId), (i) => i.deploymentId);
   const modules = groupBy(store.expiries.moduleStates(deploymentId), (m) => m.deploymentId);
   const lastRuns = new Map(store.runs.latestPerDeployment(deploymentId).map((r) => [r.deploymentId, r]));
   const lastOks = new Map(store.runs.latestSuccessfulPerDeployment(deploymentId).map((r) => [r.deploymentId, r]));
   const nextCheck = store.getMeta(META.nextCheckAt);
+  const probing = renewals?.source === 'activation' ? renewals : null;
+  const probes = probing ? store.probes.all() : new Map<string, ProbeState>();
   return {
     today,
+    renewalSource: renewals?.source ?? null,
     deployments: deployments.map((d) => {
       const installed = new Map((modules.get(d.id) ?? []).map((m) => [m.name, m]));
       const lastRun = lastRuns.get(d.id) ?? null;
+      const stored = items.get(d.id) ?? [];
       return {
         deploymentId: d.id,
         host: d.host,
@@ -84,7 +109,8 @@ export function buildStatus(store: Store, today: string, moduleAliases: Readonly
         lastSuccessfulCheck: lastOks.get(d.id)?.endedAt ?? null,
         nextCheck,
         pendingRenewals: pendingFrom(lastRun?.details ?? null),
-        items: statusItems(items.get(d.id) ?? [], installed, moduleAliases, today),
+        probe: probing && probeOutlook(probing.probe, { items: stored, last: probes.get(d.host) ?? null, lastClock: lastRun?.details?.clock, now: probing.now }),
+        items: statusItems(stored, installed, moduleAliases, today),
       };
     }),
   };
@@ -147,6 +173,6 @@ export function pendingFrom(details: Record<string, unknown> | null): Deployment
   const pending = details?.pending;
   if (!Array.isArray(pending)) return [];
   return pending.filter(
-    (p): p is { item: string; pbx: string | null; portal: string } => typeof p === 'object' && p !== null && typeof (p as { item?: unknown }).item === 'string',
+    (p): p is { item: string; pbx: string | null; portal: string | null } => typeof p === 'object' && p !== null && typeof (p as { item?: unknown }).item === 'string',
   );
 }

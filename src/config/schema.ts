@@ -71,6 +71,26 @@ export const PortalSettings = z.strictObject({
 });
 
 
+/** Where renewals come from: Update Activation itself (the probe), the portal contract, or nowhere. */
+export const RenewalSourceKind = z.enum(['activation', 'portal', 'off']);
+export type RenewalSourceKind = z.output<typeof RenewalSourceKind>;
+
+export const RenewalSettings = z.strictObject({
+  /** Unset: `portal` when a portal section is configured, else `activation`. */
+  source: RenewalSourceKind.optional(),
+  /** The probe runs Update Activation when an item expires within this... */
+  horizon: durationWithin('0s', '365d').prefault('30d'),
+  /** ...or expired at most this long ago. */
+  grace: durationWithin('0s', '365d').prefault('60d'),
+  /** Licence key -> its own horizon, e.g. {"zulu": "60d"}. */
+  perModule: keyedMap(z.string().regex(MODULE_KEY, 'must be a licence key such as "zulu"'), durationWithin('0s', '365d'), '{"zulu": "60d"}').default(() => new Map()),
+  /** At most one probe (one Apache restart) per this long, across restarts. */
+  probeInterval: durationWithin('1s', '90d').prefault('1d'),
+  /** `renew --wait` with the activation probe: Update Activation again at most this often. */
+  retryEvery: durationWithin('1s', '24h').prefault('5m'),
+});
+export type RenewalSettings = z.output<typeof RenewalSettings>;
+
 export const ClockSettings = z.strictObject({
   /** Largest accepted difference between this host's clock and the portal's Date header. */
   maxSkew: durationWithin('0s', '1d').prefault('5m'),
@@ -147,26 +167,42 @@ export const FleetSettings = z.strictObject({
   keepaliveCountMax: z.number().int().min(1).default(4),
 });
 
-export const AgentConfig = z.strictObject({
-  /** Expected deployment id; when set, the agent refuses to apply on a PBX that reports another. */
-  deploymentId: z.string().regex(DEPLOYMENT_ID, 'must be letters, digits and dashes').optional(),
-  /** IANA zone used for "days left"; default: the host's. */
-  timeZone: z
-    .string()
-    .refine(isTimeZone, 'is not an IANA time zone (e.g. Europe/Rome)')
-    .optional(),
-  /** Absent: monitor only (read and record the PBX, no renewals). */
-  portal: PortalSettings.optional(),
-  schedule: ScheduleSettings.prefault({}),
-  clock: ClockSettings.prefault({}),
-  pbx: PbxSettings.prefault({}),
-  store: StoreSettings.prefault({}),
-  log: LogSettings.prefault({}),
-  alerts: AlertSettings.prefault({}),
-  retention: RetentionSettings.prefault({}),
-  metrics: MetricsSettings.prefault({}),
-  fleet: FleetSettings.prefault({}),
-});
+export const AgentConfig = z
+  .strictObject({
+    /** Expected deployment id; when set, the agent refuses to apply on a PBX that reports another. */
+    deploymentId: z.string().regex(DEPLOYMENT_ID, 'must be letters, digits and dashes').optional(),
+    /** IANA zone used for "days left"; default: the host's. */
+    timeZone: z
+      .string()
+      .refine(isTimeZone, 'is not an IANA time zone (e.g. Europe/Rome)')
+      .optional(),
+    /** The portal contract (docs/portal-api.md); absent: renewals come from Update Activation itself (see renewals.source). */
+    portal: PortalSettings.optional(),
+    schedule: ScheduleSettings.prefault({}),
+    clock: ClockSettings.prefault({}),
+    pbx: PbxSettings.prefault({}),
+    store: StoreSettings.prefault({}),
+    log: LogSettings.prefault({}),
+    alerts: AlertSettings.prefault({}),
+    retention: RetentionSettings.prefault({}),
+    metrics: MetricsSettings.prefault({}),
+    renewals: RenewalSettings.prefault({}),
+    fleet: FleetSettings.prefault({}),
+  })
+  .superRefine(
+    (config, ctx) => {
+      // Also runs when other keys are invalid (every problem is listed), so the value may be partly unparsed.
+      const partial = config as { renewals?: { source?: unknown }; portal?: unknown };
+      if (partial.renewals?.source === 'portal' && partial.portal === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['renewals', 'source'],
+          message: '"portal" needs a portal section (portal.url and its token); without one use "activation" (Update Activation itself) or "off"',
+        });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 
 export type AgentConfig = z.output<typeof AgentConfig>;
 export type PbxSettings = z.output<typeof PbxSettings>;

@@ -88,6 +88,18 @@ export function calendarDate(instant: Date, timeZone?: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
+/** The instant a calendar date begins in a time zone (default: the host's); DST shifts of that day are ignored. */
+export function startOfDay(date: string, timeZone?: string): Date {
+  const utcMidnight = Date.parse(`${date}T00:00:00Z`);
+  if (timeZone === undefined) return new Date(`${date}T00:00:00`);
+  const probe = new Date(utcMidnight);
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(probe);
+  const minute = Number(parts.find((p) => p.type === 'hour')?.value ?? 0) * 60 + Number(parts.find((p) => p.type === 'minute')?.value ?? 0);
+  // At 00:00 UTC the zone shows either `date` (zone ahead of UTC) or the day before (behind).
+  const offset = calendarDate(probe, timeZone) === date ? minute : minute - 1440;
+  return new Date(utcMidnight - offset * 60_000);
+}
+
 export function addDays(date: string, days: number): string {
   const t = Date.parse(`${date}T00:00:00Z`) + days * 86_400_000;
   return new Date(t).toISOString().slice(0, 10);

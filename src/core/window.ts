@@ -34,3 +34,15 @@ export function insideWindow(window: DailyWindow, instant: Date, timeZone?: stri
     ? minute >= window.startMinute && minute < window.endMinute
     : minute >= window.startMinute || minute < window.endMinute;
 }
+
+/**
+ * The first instant at or after `instant` inside the window: `instant` itself
+ * when inside, else the window's next opening (whole minute, in the zone).
+ */
+export function nextInsideWindow(window: DailyWindow, instant: Date, timeZone?: string): Date {
+  if (insideWindow(window, instant, timeZone)) return instant;
+  const minutes = (window.startMinute - minuteOfDay(instant, timeZone) + 1440) % 1440;
+  const start = new Date(instant.getTime() + minutes * 60_000);
+  start.setUTCSeconds(0, 0);
+  return start;
+}

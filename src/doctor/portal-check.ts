@@ -1,10 +1,11 @@
 import { ConfigError, errorMessage, PortalError } from '../errors.js';
 import type { Portal } from '../portal/client.js';
+import { renewalSource } from '../renewals/settings.js';
 import { fail, ok, warn, type DoctorCheck } from './doctor.js';
 import { licence } from './host-checks.js';
 
 /**
- * Portal reachable, token accepted, this deployment known. `makePortal`
+ * Portal reachable, token accepted, this deployment known (when the portal is the renewal source). `makePortal`
  * builds the client (reading the token: a missing or exposed token file is
  * this check's failure, not a crash).
  */
@@ -14,9 +15,12 @@ export function portalCheck(makePortal: () => Portal | null): DoctorCheck {
     title: 'portal',
     async run(ctx) {
       const settings = ctx.config.portal;
-      if (!settings) {
-        return warn('no portal configured: expiry dates are recorded and alerted on, renewals are not checked', 'Add a "portal" section (README, "Configuration") to have renewals applied.');
+      const source = renewalSource(ctx.config);
+      if (source === 'activation') return ok('not used: renewals come from Update Activation itself (renewals.source "activation"); no portal is needed');
+      if (source === 'off') {
+        return warn('renewals.source is "off": expiry dates are recorded and alerted on, Update Activation runs only on `renew`', 'Remove renewals.source (or set "activation") to have renewals applied automatically.');
       }
+      if (!settings) return fail('renewals.source is "portal" but no portal is configured', 'Add a "portal" section (README, "Configuration").');
       let portal: Portal | null;
       try {
         portal = makePortal();

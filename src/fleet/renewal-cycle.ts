@@ -1,6 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { runCycle, type CycleSettings } from '../app/cycle.js';
-import { waitForPurchase } from '../app/wait-for-renewal.js';
 import type { ClockStatus } from '../clock/clock-check.js';
 import type { Clock } from '../core/clock.js';
 import { LeaseHeldError } from '../errors.js';
@@ -9,6 +8,7 @@ import { applyInvocation } from '../pbx/apply-invocation.js';
 import { PbxReader } from '../pbx/pbx-reader.js';
 import type { Portal } from '../portal/client.js';
 import { lastAnswerPortal } from '../portal/last-answer.js';
+import { buildRenewalSource, type SourceConfig } from '../renewals/build.js';
 import type { Trigger } from '../store/runs.js';
 import type { Store } from '../store/store.js';
 import type { FleetHost } from './inventory.js';
@@ -21,11 +21,11 @@ export interface FleetCycleDeps {
   readonly log: Logger;
   /** Keeps fwconsole output the readers did not recognise (see makeRawSaver). */
   readonly saveRaw: (name: string, text: string) => string | null;
-  /** null: monitor only. */
+  /** The portal client, when the renewal source is the portal. */
   readonly portal: Portal | null;
-  /** The agent's own settings that are not per host: maintenance window, time zone, clock skew. */
-  readonly settings: Pick<CycleSettings, 'window' | 'timeZone' | 'maxSkewMs'>;
-  readonly pollEveryMs: number;
+  /** The agent's own settings that are not per host: the renewal source and its settings, maintenance window, time zone. */
+  readonly sourceConfig: SourceConfig;
+  readonly settings: Pick<CycleSettings, 'maxSkewMs'>;
   readonly clockSynchronized: () => Promise<ClockStatus['synchronized']>;
 }
 
@@ -35,8 +35,12 @@ export interface FleetCycleRequest {
   /** Recorded on the run: `fleet check`, `fleet renew`. */
   readonly command: string;
   readonly dryRun: boolean;
-  /** `fleet renew --wait`: how long to poll the portal until the purchase shows; null: do not wait. */
+  /** `fleet renew`: Update Activation now, as `renew` does on one PBX. */
+  readonly renew: boolean;
+  /** `fleet renew --wait`: how long to wait until the purchase shows; null: do not wait. */
   readonly waitMs: number | null;
+  /** `fleet renew --module KEY`: what was bought for the host. */
+  readonly module: string | null;
   /** `fleet renew` applies whatever the maintenance window. */
   readonly ignoreWindow: boolean;
 }
@@ -55,6 +59,8 @@ export function renewalCycle(deps: FleetCycleDeps, request: FleetCycleRequest): 
     // Not for a `fleet renew` by hand: right after a purchase the feed may lag, ask the portal itself.
     const unchanged = context.portalChanged === false && request.trigger !== 'manual';
     const portal = deps.portal && unchanged ? lastAnswerPortal(deps.portal, deps.store.portalCache) : deps.portal;
+    // Each host its own source: probe state is kept per host name.
+    const source = buildRenewalSource(deps.sourceConfig, () => portal!);
     const sleep = (ms: number, signal?: AbortSignal) => delay(timerDelay(ms), undefined, { signal });
     const settings: CycleSettings = {
       ...deps.settings,
@@ -66,24 +72,21 @@ export function renewalCycle(deps: FleetCycleDeps, request: FleetCycleRequest): 
         settleTimeoutMs: pbx.settleTimeout,
       },
     };
-    if (request.waitMs !== null && portal) {
-      const found = await waitForPurchase(
-        { reader, portal, clock: deps.clock, log, sleep },
-        {
-          fallbackDeploymentId: host.deploymentId,
-          waitMs: request.waitMs,
-          pollEveryMs: deps.pollEveryMs,
-          signal: context.signal,
-          onPoll: ({ attempt, remainingMs, error }) => log.info({ attempt, remainingMs, error }, 'renewal not on the portal yet'),
-        },
-      );
-      if (found) log.info({ renewals: found.map((f) => f.item) }, found.length > 0 ? 'the portal shows the renewal' : 'nothing new appeared on the portal');
-    }
     try {
       const result = await runCycle(
-        { store: deps.store, reader, portal, clock: deps.clock, log, host: host.name, clockSynchronized: deps.clockSynchronized, sleep },
+        { store: deps.store, reader, source, clock: deps.clock, log, host: host.name, clockSynchronized: deps.clockSynchronized, sleep },
         settings,
-        { trigger: request.trigger, command: request.command, dryRun: request.dryRun, ignoreWindow: request.ignoreWindow, signal: context.signal },
+        {
+          trigger: request.trigger,
+          command: request.command,
+          dryRun: request.dryRun,
+          renew: request.renew,
+          module: request.module,
+          waitMs: request.waitMs ?? 0,
+          onWait: ({ message, attempt, remainingMs, error }) => log.info({ attempt, remainingMs, error }, message),
+          ignoreWindow: request.ignoreWindow,
+          signal: context.signal,
+        },
       );
       return { outcome: result.outcome, deploymentId: result.deploymentId, runId: result.runId, error: result.error };
     } catch (err) {

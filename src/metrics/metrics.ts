@@ -18,6 +18,8 @@ export interface MetricsSource {
   readonly startedAt: Date;
   /** Current limit for /healthz (it follows config reloads). */
   readonly staleAfterMs: () => number;
+  /** When the activation probe may next run Update Activation; null when not foreseeable or not the source in force. */
+  readonly nextProbe?: () => Date | null;
   /** `clock.maxSkew` (default 5m): a success stamped later than now + this is from a clock that ran ahead and is not counted. */
   readonly maxSkewMs?: () => number;
 }
@@ -86,6 +88,25 @@ export class AgentMetrics {
     new OptionalGauge(`${PREFIX}next_check_timestamp_seconds`, 'When the daemon plans the next check, Unix seconds.', registers, () =>
       seconds(store.getMeta(META.nextCheckAt)),
     );
+    new OptionalGauge(
+      `${PREFIX}next_probe_timestamp_seconds`,
+      'When the activation probe may next run Update Activation (the earliest the probe policy allows, not before the next planned check), Unix seconds. Absent when none is foreseeable or renewals come from elsewhere.',
+      registers,
+      () => {
+        const at = source.nextProbe?.() ?? null;
+        return at === null ? null : Math.floor(at.getTime() / 1000);
+      },
+    );
+    new Counter({
+      name: `${PREFIX}activation_probes_total`,
+      help: 'Update Activations run by the activation probe (and renew), by result: moved, nothing-new, failed, unreachable, interrupted.',
+      labelNames: ['result'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [result, n] of store.probes.counts()) this.inc({ result }, n);
+      },
+    });
     new Gauge({
       name: `${PREFIX}consecutive_failures`,
       help: 'Failed or unreachable checks in a row (0 after a success).',

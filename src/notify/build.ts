@@ -2,6 +2,7 @@ import { channelId, isHttpUrl, type AlertSettings, type ChannelSettings } from '
 import { FileReadError, readTextFile } from '../config/bounded-file.js';
 import { readSecret } from '../config/secrets.js';
 import { ConfigError, errorMessage } from '../errors.js';
+import type { Logger } from '../log/logger.js';
 import type { Channel } from './channel.js';
 
 /**
@@ -10,7 +11,12 @@ import type { Channel } from './channel.js';
  * Channel modules are loaded only when configured: nodemailer costs nothing
  * to an agent that only posts webhooks.
  */
-export async function buildChannels(settings: AlertSettings, configPath: string, env: NodeJS.ProcessEnv = process.env): Promise<Channel[]> {
+export async function buildChannels(
+  settings: AlertSettings,
+  configPath: string,
+  env: NodeJS.ProcessEnv = process.env,
+  log?: Pick<Logger, 'warn'>,
+): Promise<Channel[]> {
   const problems: string[] = [];
   const channels: Channel[] = [];
   const secret = <T>(read: () => T): T | null => {
@@ -25,7 +31,7 @@ export async function buildChannels(settings: AlertSettings, configPath: string,
   for (const [index, c] of settings.channels.entries()) {
     const id = channelId(c, index, settings.channels);
     const at = `alerts.channels.${index}`;
-    const channel = await build(c, id, at, secret, problems, configPath, env);
+    const channel = await build(c, id, at, secret, problems, configPath, env, log);
     if (channel) channels.push(channel);
   }
   if (problems.length > 0) {
@@ -42,6 +48,7 @@ async function build(
   problems: string[],
   configPath: string,
   env: NodeJS.ProcessEnv,
+  log: Pick<Logger, 'warn'> | undefined,
 ): Promise<Channel | null> {
   switch (c.type) {
     case 'email': {
@@ -57,7 +64,7 @@ async function build(
     }
     case 'command': {
       const { CommandChannel } = await import('./command.js');
-      return new CommandChannel(id, c.command, c.timeout);
+      return new CommandChannel(id, c.command, c.timeout, (fields, message) => log?.warn(fields, message));
     }
     default: {
       const url =

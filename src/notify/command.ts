@@ -5,7 +5,8 @@ import { CHANNEL_LIMITS, fitBytes, fitPayload, shortenBody } from './limits.js';
 /**
  * A command hook: runs an executable (no shell) with the alert in ALERT_*
  * environment variables. Exit 0 means accepted; anything else, or running past
- * the timeout (the whole process group is then killed), is a failure.
+ * the timeout (the whole process group is then killed), is a failure. A
+ * process it leaves holding its output is not waited for, only reported.
  */
 export class CommandChannel implements Channel {
   readonly type = 'command';
@@ -15,6 +16,8 @@ export class CommandChannel implements Channel {
     readonly id: string,
     private readonly argv: readonly string[],
     private readonly timeoutMs: number,
+    /** Told about processes the hook left holding its output (not waited for; see runProcess). */
+    private readonly warn: (fields: Record<string, unknown>, message: string) => void = () => {},
   ) {
     this.description = `command ${argv[0]}`;
   }
@@ -26,7 +29,10 @@ export class CommandChannel implements Channel {
     } catch (err) {
       throw new DeliveryError(`${this.description}: ${startProblem(err)}`);
     }
-    if (result.timedOut) throw new DeliveryError(`${this.description}: did not finish within ${Math.round(this.timeoutMs / 1000)}s (stopped)`);
+    const leftovers = result.leftovers ?? [];
+    if (leftovers.length > 0) this.warn({ channel: this.id, leftovers }, 'the alert command left processes holding its output; stopped waiting for them');
+    const leftBehind = leftovers.length > 0 ? `; ${leftovers.join(', ')} still held its output` : '';
+    if (result.timedOut) throw new DeliveryError(`${this.description}: did not finish within ${Math.round(this.timeoutMs / 1000)}s (stopped)${leftBehind}`);
     if (result.exitCode !== 0) {
       const said = oneLine(result.stderr || result.stdout);
       throw new DeliveryError(`${this.description}: exited with ${result.exitCode === null ? `signal ${result.signal}` : `status ${result.exitCode}`}${said ? `: ${said}` : ''}`);

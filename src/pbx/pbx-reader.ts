@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { whyStopped } from '../clock/deadline.js';
 import { compareExpiry, formatExpiry } from '../core/expiry.js';
 import type { LicensedItem } from '../core/items.js';
 import { DEPLOYMENT_ID } from '../core/items.js';
@@ -10,6 +11,7 @@ import { recogniseFailure } from './readers/failures.js';
 import { parseLicenceInfo, type LicenceInfo, type ParseResult } from './readers/licence-info.js';
 import { isLicenceFileName, parsePbxId, readLicenceFile, type LicenceFileReading } from './readers/licence-file.js';
 import { parseModuleList, type ModuleRow } from './readers/module-list.js';
+import { MAX_OUTPUT_BYTES } from '../process/run-process.js';
 import { SpawnError, type ExecResult, type PbxShell } from './shell.js';
 
 export interface PbxReaderOptions {
@@ -36,6 +38,9 @@ export interface PbxSnapshot {
 
 /** Reads a FreePBX through fwconsole (and, when recognised, its licence file). Changes nothing. */
 export class PbxReader {
+  /** What commands left behind (see takeNotices). */
+  private readonly notices: string[] = [];
+
   constructor(
     private readonly shell: PbxShell,
     private readonly options: PbxReaderOptions,
@@ -72,6 +77,14 @@ export class PbxReader {
       warnings,
       durationMs: performance.now() - started,
     };
+  }
+
+  /**
+   * Warnings about commands run since the last call, for the run's record:
+   * processes a command left holding its output, which were not waited for.
+   */
+  takeNotices(): string[] {
+    return this.notices.splice(0);
   }
 
   /** `fwconsole sa info`: deployment id, activation, support contract, module licences. */
@@ -135,16 +148,21 @@ export class PbxReader {
     this.log.debug({ command: what, exitCode: result.exitCode, ms: Math.round(result.durationMs) }, 'fwconsole finished');
 
     const evidence = toEvidence(result);
+    const leftBehind = result.leftovers?.length ? `; ${result.leftovers.join(', ')} still held its output and was not waited for` : '';
+    if (leftBehind) {
+      this.log.warn({ command: what, leftovers: result.leftovers }, 'a command left processes holding its output; stopped waiting for them');
+      this.notices.push(`${what} left ${result.leftovers!.join(', ')} holding its output; the agent stopped waiting for it (a process in the command's own group is killed)`);
+    }
     if (result.timedOut) {
       throw new PbxError(
-        `${what} did not finish within ${Math.round((opts.timeoutMs ?? this.options.readTimeoutMs) / 1000)}s and was stopped`,
+        `${what} did not finish within ${Math.round((opts.timeoutMs ?? this.options.readTimeoutMs) / 1000)}s and was stopped${leftBehind}`,
         'The PBX may be overloaded or fwconsole is stuck on a lock; run the command by hand to see, or raise pbx.readTimeout / pbx.applyTimeout.',
         'timeout',
         evidence,
       );
     }
     if (result.aborted) {
-      throw new PbxError(`${what} was stopped because the agent is shutting down`, 'It will run again at the next check.', 'timeout', evidence);
+      throw new PbxError(`${what} was stopped because ${whyStopped(opts.signal)}${leftBehind}`, 'It will run again at the next check.', 'timeout', evidence);
     }
     // script(1) and shells report "command not found" and "permission denied" as 127 and 126.
     if (result.exitCode === 127) throw this.notFound(evidence);
@@ -168,20 +186,27 @@ export class PbxReader {
     return result;
   }
 
+  /** A read that hit a limit is not data: what was cut may be exactly what is missing. */
   private parsed<T>(what: string, result: ExecResult, parsed: ParseResult<T>): T {
+    if (result.truncated) throw this.unreadable(what, result, `it printed more than ${MAX_OUTPUT_BYTES / (1024 * 1024)} MiB; the output was cut there`, 'output-too-large');
     if (parsed.ok) return parsed.value;
     throw this.unrecognised(what, result, parsed.problem);
   }
 
   private unrecognised(what: string, result: ExecResult, problem: string): PbxError {
     const empty = result.stdout.trim() === '';
+    return this.unreadable(what, result, `unrecognised output from fwconsole ${what}: ${empty ? 'it printed nothing' : problem}`, 'unrecognised-output');
+  }
+
+  /** A read nothing may be recorded from; the raw output is kept for a bug report. */
+  private unreadable(what: string, result: ExecResult, message: string, reason: 'unrecognised-output' | 'output-too-large'): PbxError {
     const savedTo = this.options.saveRaw(what.replace(/\s+/g, '-'), rawReport(result)) ?? undefined;
     return new PbxError(
-      `unrecognised output from fwconsole ${what}: ${empty ? 'it printed nothing' : problem}`,
+      reason === 'output-too-large' ? `fwconsole ${what} could not be read completely: ${message}` : message,
       savedTo
         ? `Nothing was recorded from it. The raw output is saved in ${savedTo}; please attach it to a bug report.`
         : 'Nothing was recorded from it. Run the command by hand and attach its output to a bug report.',
-      'unrecognised-output',
+      reason,
       { ...toEvidence(result), ...(savedTo ? { savedTo } : {}) },
     );
   }

@@ -1,7 +1,7 @@
 import ssh2, { type AuthenticationType, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig, type ParsedKey, type SFTPWrapper } from 'ssh2';
 import { errorMessage, PbxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { OutputBuffer } from '../process/run-process.js';
+import { DRAIN_GRACE_MS, OutputBuffer } from '../process/run-process.js';
 import { fingerprint, keyType } from './host-key.js';
 import { quoteArgv, type ExecOptions, type ExecResult, type PbxShell } from './shell.js';
 import { KILL_GRACE_MS, notRun, readSmallFile, remoteArgv } from './ssh-command.js';
@@ -174,6 +174,7 @@ export class SshShell implements PbxShell {
       let settled = false;
       let exitCode: number | null = null;
       let signal: string | null = null;
+      let leftovers: string[] = [];
       const timers: NodeJS.Timeout[] = [];
       const settle = (failure?: PbxError) => {
         if (settled) return;
@@ -185,7 +186,19 @@ export class SshShell implements PbxShell {
         // timeout(1) exits 124 (or 137 after -k) when it had to stop the command.
         timedOut ||= (exitCode === 124 || exitCode === 137) && durationMs >= options.timeoutMs;
         if (failure) reject(failure);
-        else resolve({ argv, exitCode, signal, stdout: stdout.text(), stderr: stderr.text(), durationMs, timedOut, aborted });
+        else
+          resolve({
+            argv,
+            exitCode,
+            signal,
+            stdout: stdout.text(),
+            stderr: stderr.text(),
+            durationMs,
+            timedOut,
+            aborted,
+            truncated: stdout.truncated || stderr.truncated,
+            ...(leftovers.length > 0 ? { leftovers } : {}),
+          });
       };
       // The backstop when timeout(1) did not end it: signals reach the command's process group
       // (sshd refuses them for root logins), closing a pty channel hangs it up, then the connection goes.
@@ -228,6 +241,16 @@ export class SshShell implements PbxShell {
         opened.on('exit', (code: number | null, name?: string) => {
           exitCode = typeof code === 'number' ? code : null;
           signal = name ? `SIG${name}` : null;
+          // The command (or timeout(1) after stopping it) is done and its output is in. sshd keeps the
+          // channel open while anything holds the output: a setsid grandchild would keep it open for ever.
+          timers.push(
+            setTimeout(() => {
+              leftovers = [`a process the command started on ${this.target.name}`];
+              this.log.warn({ host: this.target.name, command: argv.join(' ') }, 'a remote command left a process holding its output; closing its channel');
+              opened.close();
+              settle();
+            }, DRAIN_GRACE_MS),
+          );
         });
         opened.on('close', () => settle());
       });

@@ -1,11 +1,16 @@
 import { createRequire } from 'node:module';
+import { setTimeout as delay } from 'node:timers/promises';
+import { timerDelay } from '../core/timer-delay.js';
 import type { AxiosInstance, AxiosResponse, AxiosStatic } from 'axios';
 import type { z } from 'zod';
+import { deadline, rejectOnAbort, whyStopped } from '../clock/deadline.js';
+import { formatDuration } from '../core/duration.js';
 import { parseJson } from '../core/strict-json.js';
 import { PortalError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { CachedAnswer } from '../store/portal-cache.js';
 import { connectTimeoutAgents } from './connect-timeout.js';
+import { portalPollBoundMs } from './poll-bound.js';
 import { classifyNetworkError, describeUrl, errorFromStatus, retryAfterMs } from './failures.js';
 import { ChangeFeed, Entitlements } from './schema.js';
 
@@ -61,7 +66,7 @@ export class PortalClient implements Portal {
     private readonly options: PortalClientOptions,
     private readonly cache: PortalCache,
     private readonly log: Logger,
-    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = abortableSleep,
+    private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void> = (ms, signal) => delay(timerDelay(ms), undefined, { signal }),
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -98,7 +103,6 @@ export class PortalClient implements Portal {
     this.http = loadAxios().create({
       baseURL: base,
       ...connectTimeoutAgents(this.options.connectTimeoutMs, this.options.ca),
-      timeout: this.options.timeoutMs,
       maxContentLength: MAX_RESPONSE_BYTES,
       maxBodyLength: MAX_RESPONSE_BYTES,
       maxRedirects: 3,
@@ -120,6 +124,11 @@ export class PortalClient implements Portal {
     return this.http;
   }
 
+  /**
+   * Up to 1 + retries attempts, each ended by its own timer at portal.timeout
+   * whatever the server does (slow headers, a trickled body, a stalled TLS
+   * handshake), and the whole poll by portalPollBoundMs as a backstop.
+   */
   private async get<S extends z.ZodType>(
     path: string,
     schema: S,
@@ -128,38 +137,64 @@ export class PortalClient implements Portal {
   ): Promise<{ value: z.output<S> | null; raw: string | null; etag: string | null; notModified: boolean; serverDate: Date | null; durationMs: number; attempts: number }> {
     const started = performance.now();
     const where = describeUrl(this.options.url, path);
+    const boundMs = portalPollBoundMs(this.options);
+    const poll = deadline(boundMs, signal);
+    const stopped = (attempts: number) =>
+      poll.expired
+        ? new PortalError(`${where} gave no usable answer within ${formatDuration(boundMs)} (${attempts} attempts)`, 'The portal is slow or hanging; the last good answer is kept and the next check retries.', 'timeout')
+        : new PortalError(`request to ${where} was cancelled: ${whyStopped(signal)}`, 'The next check retries.', 'timeout');
     let lastError: PortalError | null = null;
-    for (let attempt = 0; attempt <= this.options.retries; attempt++) {
-      if (attempt > 0) {
-        const wait = this.backoff(attempt, lastError);
-        this.log.warn({ attempt, of: this.options.retries, waitMs: Math.round(wait), reason: lastError?.reason }, 'portal request failed; retrying');
-        await this.sleep(wait, signal);
-      }
-      let res: AxiosResponse<string>;
-      try {
-        res = await this.client().get<string>(path, {
-          headers: etag ? { 'If-None-Match': etag } : {},
-          signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(this.options.timeoutMs)]) : AbortSignal.timeout(this.options.timeoutMs),
-        });
-      } catch (err) {
-        if (signal?.aborted) throw new PortalError(`request to ${where} was cancelled`, 'The agent is stopping; the next check retries.', 'timeout');
-        lastError = classifyNetworkError(err, where, this.options.timeoutMs);
+    try {
+      for (let attempt = 0; attempt <= this.options.retries; attempt++) {
+        if (attempt > 0) {
+          const wait = this.backoff(attempt, lastError);
+          this.log.warn({ attempt, of: this.options.retries, waitMs: Math.round(wait), reason: lastError?.reason }, 'portal request failed; retrying');
+          await this.sleep(wait, poll.signal).catch(() => undefined);
+          if (poll.signal.aborted) throw stopped(attempt);
+        }
+        let res: AxiosResponse<string>;
+        try {
+          res = await this.attempt(path, etag, poll.signal);
+        } catch (err) {
+          if (poll.signal.aborted) throw stopped(attempt + 1);
+          lastError = classifyNetworkError(err, where, this.options.timeoutMs);
+          if (!isRetriable(lastError)) throw lastError;
+          continue;
+        }
+        const base = {
+          serverDate: parseDate(res.headers.date),
+          durationMs: performance.now() - started,
+          attempts: attempt + 1,
+          etag: typeof res.headers.etag === 'string' ? res.headers.etag : null,
+        };
+        if (res.status === 304) return { ...base, value: null, raw: null, notModified: true };
+        if (res.status === 200) return { ...base, value: this.parse(schema, res.data, where), raw: res.data, notModified: false };
+        lastError = errorFromStatus(res.status, res.data, where, retryAfterMs(res.headers['retry-after'], Date.now()));
         if (!isRetriable(lastError)) throw lastError;
-        continue;
+        // Whatever the status: a server asking for more patience than portal.retryMax ends the attempts.
+        if ((lastError.retryAfterMs ?? 0) > this.options.retryMaxMs) throw lastError;
       }
-      const base = {
-        serverDate: parseDate(res.headers.date),
-        durationMs: performance.now() - started,
-        attempts: attempt + 1,
-        etag: typeof res.headers.etag === 'string' ? res.headers.etag : null,
-      };
-      if (res.status === 304) return { ...base, value: null, raw: null, notModified: true };
-      if (res.status === 200) return { ...base, value: this.parse(schema, res.data, where), raw: res.data, notModified: false };
-      lastError = errorFromStatus(res.status, res.data, where, retryAfterMs(res.headers['retry-after'], Date.now()));
-      if (!isRetriable(lastError)) throw lastError;
-      if (lastError.reason === 'rate-limited' && (lastError.retryAfterMs ?? 0) > this.options.retryMaxMs) throw lastError;
+      throw lastError!;
+    } finally {
+      poll.dispose();
     }
-    throw lastError!;
+  }
+
+  /**
+   * One request, ended at portal.timeout by our own timer (axios's `timeout`
+   * only notices an idle socket). Aborting makes axios destroy the request and
+   * its socket; the race ends the wait even if a response stream never settles.
+   */
+  private async attempt(path: string, etag: string | null, poll: AbortSignal): Promise<AxiosResponse<string>> {
+    const limit = deadline(this.options.timeoutMs, poll);
+    const stop = rejectOnAbort(limit.signal);
+    try {
+      const request = this.client().get<string>(path, { headers: etag ? { 'If-None-Match': etag } : {}, signal: limit.signal });
+      return await Promise.race([request, stop.promise]);
+    } finally {
+      stop.dispose();
+      limit.dispose();
+    }
   }
 
   /** Full jitter: random(0, min(max, base * 2^attempt)), but never sooner than the server's Retry-After. */
@@ -207,16 +242,3 @@ function parseDate(value: unknown): Date | null {
   return Number.isNaN(t) ? null : new Date(t);
 }
 
-function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal?.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(new PortalError('portal request cancelled', 'The agent is stopping; the next check retries.', 'timeout'));
-      },
-      { once: true },
-    );
-  });
-}

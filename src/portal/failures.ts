@@ -50,24 +50,29 @@ export function classifyNetworkError(err: unknown, where: string, timeoutMs: num
 export function errorFromStatus(status: number, body: string, where: string, retryAfter: number | null): PortalError & { retryAfterMs?: number | null } {
   const detail = serverMessage(body);
   const said = detail ? `: ${detail}` : '';
+  const comeBack = retryAfter !== null ? `; it asks to come back in ${formatDuration(retryAfter)}` : '';
   let err: PortalError;
   if (status === 401) err = new PortalError(`the portal refused the token (401)${said}`, 'Check the token in portal.tokenFile (or the portal-token credential); it may have been revoked.', 'unauthorized', status);
   else if (status === 403) err = new PortalError(`the token may not see this deployment (403)${said}`, 'Ask the portal operator to grant the token access to this deployment.', 'forbidden', status);
   else if (status === 404) err = new PortalError(`the portal does not know this deployment (404)${said}`, 'Check deploymentId in the config and the deployment id the PBX reports (status).', 'unknown-deployment', status);
   else if (status === 429) {
     err = new PortalError(
-      `the portal is rate-limiting this agent (429)${retryAfter !== null ? `; it asks to come back in ${formatDuration(retryAfter)}` : ''}`,
+      `the portal is rate-limiting this agent (429)${comeBack}`,
       'The next check retries; reduce how often you run check if this persists.',
       'rate-limited',
       status,
     );
-  } else if (status >= 500) err = new PortalError(`${where} failed with HTTP ${status}${said}`, 'The portal has a problem; the last good answer is kept and the next check retries.', 'server-error', status);
+  } else if (status >= 500) err = new PortalError(`${where} failed with HTTP ${status}${said}${comeBack}`, 'The portal has a problem; the last good answer is kept and the next check retries.', 'server-error', status);
   else if (status === 400) err = new PortalError(`the portal rejected the request (400)${said}`, 'Report this as a bug with the agent version.', 'bad-request', status);
   else err = new PortalError(`${where} answered with unexpected HTTP ${status}`, 'Check portal.url; nothing was applied.', 'bad-response', status);
   return Object.assign(err, { retryAfterMs: retryAfter });
 }
 
-/** Retry-After as seconds or an HTTP date, in milliseconds from now; null when absent or unreadable. */
+/**
+ * Retry-After as delta-seconds or an HTTP date, in milliseconds from now (a
+ * date in the past is 0); null when absent or unreadable. The caller compares
+ * it with portal.retryMax whatever the status.
+ */
 export function retryAfterMs(value: unknown, now: number): number | null {
   if (typeof value !== 'string' || value.trim() === '') return null;
   if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;

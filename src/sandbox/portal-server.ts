@@ -37,6 +37,8 @@ async function handle(dir: string, req: IncomingMessage, res: ServerResponse): P
   switch (portal.fault) {
     case 'hang':
       return; // accept, read, never answer
+    case 'trickle':
+      return trickle(res);
     case 'reset':
       req.socket.destroy();
       return;
@@ -44,6 +46,7 @@ async function handle(dir: string, req: IncomingMessage, res: ServerResponse): P
       await new Promise((r) => setTimeout(r, portal.slowSeconds * 1000));
       break;
     case '5xx':
+      res.setHeader('Retry-After', String(portal.retryAfterSeconds));
       return send(res, 503, { error: { code: 'unavailable', message: 'portal maintenance (simulated)' } });
     case '429':
       res.setHeader('Retry-After', String(portal.retryAfterSeconds));
@@ -114,6 +117,13 @@ function serveChanges(state: SandboxState, since: string, res: ServerResponse): 
 function contractDate(text: string): string {
   const parsed = parseExpiry(text);
   return parsed ? formatExpiry(parsed) : text;
+}
+
+/** 200 and its headers at once, then one byte of the body a second, for ever: only a wall-clock limit ends it. */
+function trickle(res: ServerResponse): void {
+  res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': 1_000_000 });
+  const timer = setInterval(() => res.write(' '), 1000);
+  res.once('close', () => clearInterval(timer));
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {

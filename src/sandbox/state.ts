@@ -11,7 +11,9 @@ const SIM_LANGUAGES: ReadonlySet<string> = new Set(['en', 'it', 'de', ...STATUS_
 /**
  * The sandbox's whole world in one editable JSON file (`DIR/state.json`):
  * the simulated PBX's licence and modules, its quirks and faults, and the
- * portal's entitlements. Tests and operators edit it to set up any situation.
+ * portal's entitlements, which are also what Sangoma's activation server
+ * hands the simulated `sa activate` (so purchases need no portal server).
+ * Tests and operators edit it to set up any situation.
  */
 const DateText = z.string().min(1);
 
@@ -97,14 +99,14 @@ export const PortalDeployment = z.strictObject({
   updatedAt: z.string(),
 });
 
-export const PortalFault = z.enum(['none', 'slow', '5xx', '429', 'bad-json', 'bad-schema', 'hang', 'reset', 'unauthorized', 'redirect-loop', 'huge']);
+export const PortalFault = z.enum(['none', 'slow', '5xx', '429', 'bad-json', 'bad-schema', 'hang', 'trickle', 'reset', 'unauthorized', 'redirect-loop', 'huge']);
 export type PortalFault = z.infer<typeof PortalFault>;
 
 export const SimPortal = z.strictObject({
   /** The token the simulated portal accepts (the sandbox writes it to DIR/portal-token too). */
   token: z.string(),
   fault: PortalFault.default('none'),
-  /** Seconds the `slow` fault waits before answering; `429` asks to come back after retryAfterSeconds. */
+  /** Seconds the `slow` fault waits before answering; `429` and `5xx` ask to come back after retryAfterSeconds. */
   slowSeconds: z.number().min(0).default(3),
   retryAfterSeconds: z.number().int().min(0).default(1),
   /** Base URL once `sandbox portal` runs. */

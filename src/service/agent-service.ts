@@ -6,6 +6,8 @@ import { ConfigError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import type { AgentMetrics } from '../metrics/metrics.js';
 import type { MetricsServer } from '../metrics/server.js';
+import { nextLocalProbe } from '../renewals/outlook.js';
+import { probeSettings, renewalSource } from '../renewals/settings.js';
 import type { Store } from '../store/store.js';
 import { Daemon, type CycleResult, type DaemonJobs, type DaemonSettings } from './daemon.js';
 import { loadSlot } from './daemon-state.js';
@@ -129,6 +131,10 @@ export class AgentService {
       version: this.deps.version,
       startedAt: this.startedAt,
       staleAfterMs: () => staleAfterMs(this.daemon?.schedule ?? this.settings(this.loaded.config).schedule, this.loaded.config.metrics.staleAfter),
+      nextProbe: () => {
+        const config = this.loaded.config;
+        return renewalSource(config) === 'activation' ? nextLocalProbe(this.deps.store, probeSettings(config), this.deps.clock.now()) : null;
+      },
       maxSkewMs: () => this.loaded.config.clock.maxSkew,
     });
     const pages = viewPages(this.deps.store, this.deps.clock, () => this.loaded.config);

@@ -106,10 +106,16 @@ export class AlertStateRepository {
     };
   }
 
-  /** The latest run of a deployment that compared the PBX with the portal (and so may have verified a renewal). */
+  /**
+   * The latest run of a deployment that knew what was bought (the portal source,
+   * or `renew --module`: details.unverified is there) and compared it with the PBX.
+   * Activation probes that were not told of a purchase leave it alone.
+   */
   lastComparingRun(deploymentId: string): RunRecord | null {
     const row = this.db
-      .prepare(`SELECT id FROM runs WHERE deployment_id = ? AND outcome IN (${marks(COMPARED)}) ORDER BY id DESC LIMIT 1`)
+      .prepare(
+        `SELECT id FROM runs WHERE deployment_id = ? AND outcome IN (${marks(COMPARED)}) AND json_type(details, '$.unverified') = 'array' ORDER BY id DESC LIMIT 1`,
+      )
       .get(deploymentId, ...COMPARED) as { id: number } | undefined;
     return row ? this.runs.get(row.id) : null;
   }

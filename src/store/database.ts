@@ -46,7 +46,32 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database 
     db.close();
     throw err instanceof StoreError ? err : storeFailure(path, err);
   }
+  reuseStatements(db);
   return db;
+}
+
+/**
+ * Each SQL text is prepared once per connection and the statement reused (the
+ * repositories' queries are constant texts, or a few variants of one). A
+ * statement's native memory is freed only once the garbage collector reaches
+ * its JS object, which in a mostly idle daemon can take many cycles: preparing
+ * every query afresh made the daemon's memory creep (docs/benchmarks.md, "Soak").
+ * No statement here is iterated; a reused one is handed out in its default
+ * mode (rows as objects), since raw mode (the views' queries) sticks to it.
+ */
+function reuseStatements(db: Database): void {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  const prepare = db.prepare.bind(db);
+  db.prepare = ((sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = prepare(sql);
+      statements.set(sql, statement);
+    } else if (statement.reader) {
+      statement.raw(false);
+    }
+    return statement;
+  }) as Database['prepare'];
 }
 
 /**
@@ -104,6 +129,7 @@ function prepareForReading(db: Database, path: string, busyTimeoutMs: number): D
     db.pragma('foreign_keys = ON');
     // The first read of the file: where a missing -shm shows.
     migrate(db, path, true);
+    reuseStatements(db);
     return db;
   } catch (err) {
     db.close();

@@ -3,8 +3,8 @@ import type { ItemKind, LicensedItem } from '../core/items.js';
 import type { ModuleRow } from '../pbx/readers/module-list.js';
 import type { Database } from './database.js';
 
-/** Who saw a value: the PBX (fwconsole), the portal, or the licence file. */
-export type Source = 'pbx' | 'portal' | 'licence-file';
+/** Who saw a value: the PBX (fwconsole), the portal, the licence file, or the PBX right after an activation probe. */
+export type Source = 'pbx' | 'portal' | 'licence-file' | 'activation';
 
 export interface Observation {
   readonly deploymentId: string;

@@ -5,4 +5,7 @@ export const META = {
   failures: 'check_failures',
   backoffUntil: 'check_backoff_until',
   slot: 'schedule_slot',
+  /** `probe/<host>`: the last activation probe of that host (see ProbeRepository). */
+  probePrefix: 'probe/',
+  probeCounts: 'probes_total',
 } as const;

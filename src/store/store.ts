@@ -6,6 +6,7 @@ import { ExpiryReportQueries } from './expiry-reports.js';
 import { LeaseRepository } from './leases.js';
 import { PortalCacheRepository } from './portal-cache.js';
 import { OutboxRepository } from './outbox.js';
+import { ProbeRepository } from './probes.js';
 import { RunRepository } from './runs.js';
 
 /** The agent's SQLite store: one file, one handle, a repository per concern. */
@@ -16,6 +17,7 @@ export class Store {
   readonly portalCache: PortalCacheRepository;
   readonly alerts: AlertStateRepository;
   readonly outbox: OutboxRepository;
+  readonly probes: ProbeRepository;
   /** Reads for the renewal list, calendar, timeline page and digest. */
   readonly reports: ExpiryReportQueries;
 
@@ -29,6 +31,7 @@ export class Store {
     this.portalCache = new PortalCacheRepository(db);
     this.alerts = new AlertStateRepository(db, this.runs);
     this.outbox = new OutboxRepository(db);
+    this.probes = new ProbeRepository(db);
     this.reports = new ExpiryReportQueries(db);
   }
 

@@ -1,5 +1,7 @@
+import { formatInstant } from '../core/instant.js';
 import { safeLine, TEXT_LIMITS } from '../core/safe-text.js';
 import type { DeploymentStatus, StatusItem, StatusReport } from '../app/status.js';
+import type { ProbeOutlook } from '../renewals/outlook.js';
 import { renderTable, type Cell } from './table.js';
 
 const KIND_LABEL: Record<StatusItem['kind'], string> = {
@@ -13,8 +15,15 @@ export function renderStatus(report: StatusReport, colour: boolean): string {
   if (report.deployments.length === 0) {
     return 'Nothing recorded yet. Run `pbx-activation-agent check --dry-run` to read the PBX.';
   }
-  return report.deployments.map((d) => renderDeployment(d, colour)).join('\n\n');
+  const source = report.renewalSource ? `Renewals from: ${SOURCE_LINE[report.renewalSource]}\n\n` : '';
+  return `${source}${report.deployments.map((d) => renderDeployment(d, colour)).join('\n\n')}`;
 }
+
+const SOURCE_LINE: Record<NonNullable<StatusReport['renewalSource']>, string> = {
+  activation: 'Update Activation itself (renewals.source "activation"): run when something expires soon, at most once per renewals.probeInterval',
+  portal: 'the portal (renewals.source "portal"): Update Activation runs when it shows a renewal',
+  off: 'nowhere (renewals.source "off"): Update Activation runs only when you run `renew`',
+};
 
 function renderDeployment(d: DeploymentStatus, colour: boolean): string {
   const title = `Deployment ${d.deploymentId}${d.productName ? ` (${safeLine(d.productName, TEXT_LIMITS.product)})` : ''}${d.host === 'local' ? '' : ` on ${d.host}`}`;
@@ -25,12 +34,20 @@ function renderDeployment(d: DeploymentStatus, colour: boolean): string {
   lines.push(`Last run: ${last}`);
   lines.push(`Last successful check: ${d.lastSuccessfulCheck ? when(d.lastSuccessfulCheck) : 'never'}    Next check: ${d.nextCheck ? when(d.nextCheck) : 'not scheduled (the daemon is not running)'}`);
   if (d.clockWarning) lines.push(colour ? `\x1b[33m! ${d.clockWarning}\x1b[0m` : `! ${d.clockWarning}`);
+  if (d.probe) lines.push(probeLine(d.probe, d.nextCheck));
   if (d.pendingRenewals.length > 0) {
-    lines.push(`Renewals waiting to be applied: ${d.pendingRenewals.map((p) => `${p.item} ${p.pbx ?? 'none'} -> ${p.portal}`).join(', ')}`);
+    lines.push(`Renewals waiting to be applied: ${d.pendingRenewals.map((p) => `${p.item} ${p.pbx ?? 'none'} -> ${p.portal ?? 'a later date (bought)'}`).join(', ')}`);
   }
   lines.push('');
   lines.push(itemsTable(d.items, colour));
   return lines.join('\n');
+}
+
+/** The activation probe: when it last ran, and when it runs next or why not. */
+function probeLine(probe: ProbeOutlook, nextCheck: string | null): string {
+  const last = probe.last ? `${when(probe.last.at)} (${probe.last.result === 'started' ? 'did not finish' : probe.last.result})` : 'never';
+  const next = probe.due ? `at the next check${nextCheck ? ` (${when(nextCheck)})` : ''}: ${probe.reason}` : `not now: ${probe.reason}`;
+  return `Update Activation: last ${last}; next ${next}`;
 }
 
 /** One row per module (licence and maintenance side by side), plus activation and support contract. */
@@ -67,6 +84,4 @@ function moduleCell(i: StatusItem): Cell {
 }
 
 /** `2026-11-26 08:12 UTC`: timestamps are stored in UTC and shown as such. */
-export function when(iso: string): string {
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
+export const when: (iso: string) => string = formatInstant;

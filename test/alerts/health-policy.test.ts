@@ -105,6 +105,15 @@ describe('unverifiedCondition', () => {
     expect(unverifiedCondition('631', run(9, '2026-11-26T11:00:00Z', 'up-to-date', {}), () => null)).toBeNull();
     expect(unverifiedCondition('631', null, () => null)).toBeNull();
   });
+
+  it('a renewal renew --module said was bought (no portal date) stays open until the PBX shows any later date', () => {
+    const claimed = run(9, '2026-11-26T11:00:00Z', 'pending', { unverified: [{ item: 'license:broadcast', pbx: '2026-12-01', portal: null }, { item: 'license:zulu', pbx: null, portal: null }] });
+
+    const open = unverifiedCondition('631', claimed, () => '2026-12-01');
+
+    expect(open).toMatchObject({ kind: 'unverified', severity: 'critical', fingerprint: 'license:broadcast=>2026-12-01' });
+    expect(unverifiedCondition('631', claimed, () => '2027-12-01')).toBeNull();
+  });
 });
 
 describe('moduleConditions', () => {

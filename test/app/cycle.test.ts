@@ -89,7 +89,7 @@ describe('runCycle against the simulated PBX and portal', () => {
     expect(world.sandbox.read().pbx.calls['sa activate']).toBeUndefined();
   });
 
-  it.each(['5xx', 'hang', 'reset', 'bad-json', 'bad-schema', 'huge', 'redirect-loop', '429'] as const)(
+  it.each(['5xx', 'hang', 'trickle', 'reset', 'bad-json', 'bad-schema', 'huge', 'redirect-loop', '429'] as const)(
     'portal fault %s: unreachable, nothing applied, nothing recorded lost',
     async (fault) => {
       const world = (await cycleWorld(tmp())).reconfigure((c) => {
@@ -203,13 +203,61 @@ describe('runCycle against the simulated PBX and portal', () => {
     expect(world.sandbox.read().pbx.calls['sa update']).toBe(2);
   });
 
-  it('only reads and records when no portal is configured', async () => {
+  it('with renewals.source "off" only reads and records, portal or not', async () => {
+    const world = (await cycleWorld(tmp())).reconfigure((c) => void (c.renewals = { source: 'off' }));
+    recordPurchase(world.sandbox.dir, { module: 'broadcast', until: '2027-12-31' });
+
+    const result = await runCycle(world.deps, world.settings, CHECK);
+
+    expect(result).toMatchObject({ outcome: 'up-to-date', source: 'off', planned: [] });
+    expect(result.notes.join()).toMatch(/renewals\.source is "off"/);
+    expect(world.sandbox.read().pbx.calls['sa activate']).toBeUndefined();
+    expect(world.store.expiries.items().some((i) => i.kind === 'module-maintenance')).toBe(false);
+  });
+
+  it('without a portal section the renewal source is the activation probe', async () => {
     const world = (await cycleWorld(tmp())).reconfigure((c) => void delete c.portal);
 
     const result = await runCycle(world.deps, world.settings, CHECK);
 
-    expect(result.outcome).toBe('up-to-date');
-    expect(result.notes.join()).toMatch(/monitor only/);
+    expect(result).toMatchObject({ outcome: 'up-to-date', source: 'activation', probe: { due: true, activations: 1 } });
+    expect(result.notes).toContain('Update Activation ran; nothing new from Sangoma');
+    expect(world.store.runs.get(result.runId)?.details).not.toHaveProperty('unverified');
+  });
+
+  it('renew --module with the portal: waits for that module, applies, and success means it shows the portal date', async () => {
+    const world = (await cycleWorld(tmp())).reconfigure((c) => void (c.portal.pollInterval = '200ms'));
+    recordPurchase(world.sandbox.dir, { module: 'zulu', until: '2027-10-01' });
+    const waits: string[] = [];
+    // Bought while the cycle waits: the first answer shows only zulu.
+    const buyBroadcast = () => recordPurchase(world.sandbox.dir, { module: 'broadcast', until: '2027-12-31' });
+
+    const result = await runCycle(world.deps, world.settings, {
+      ...CHECK,
+      command: 'renew --module broadcast',
+      renew: true,
+      ignoreWindow: true,
+      module: 'broadcast',
+      waitMs: 10_000,
+      onWait: (p) => {
+        if (waits.push(p.message) === 1) buyBroadcast();
+      },
+    });
+
+    expect(result.outcome).toBe('applied');
+    expect(result.planned.map((p) => p.item).sort()).toEqual(['license:broadcast', 'license:zulu']);
+    expect(waits).toEqual(['renewal not on the portal yet']);
+    expect(result.notes).toContain('The portal shows 2 renewal(s): broadcast licence, zulu licence.');
+  });
+
+  it('renew --module with the portal when the portal does not show it: pending, nothing applied', async () => {
+    const world = await cycleWorld(tmp());
+
+    const result = await runCycle(world.deps, world.settings, { ...CHECK, command: 'renew --module broadcast', renew: true, ignoreWindow: true, module: 'broadcast' });
+
+    expect(result.outcome).toBe('pending');
+    expect(result.notes.join()).toMatch(/the portal does not show a renewal of broadcast/);
+    expect(world.sandbox.read().pbx.calls['sa activate']).toBeUndefined();
   });
 
   it('records a clock far from the portal as untrusted', async () => {

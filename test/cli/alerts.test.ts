@@ -13,11 +13,12 @@ import { useTmpDirs } from '../helpers/tmp.js';
 const tmp = useTmpDirs();
 const receiver = useReceivers();
 
-/** A sandbox whose agent config sends alerts to the given channels. */
+/** A sandbox whose agent config sends alerts to the given channels; no Update Activation (renewals.source off): alerts come from what is recorded. */
 function sandbox(channels: object[], alerts: object = {}): TestSandbox {
   const box = makeSandbox(join(tmp(), 's'));
   const config = JSON.parse(readFileSync(box.config, 'utf8')) as Record<string, unknown>;
   config.alerts = { channels, ...alerts };
+  config.renewals = { source: 'off' };
   writeFileSync(box.config, JSON.stringify(config, null, 2));
   return box;
 }
@@ -40,7 +41,7 @@ describe('alerts, as a user runs them in the sandbox', () => {
     expect(titles(r)).toEqual(
       expect.arrayContaining([expect.stringMatching(/areminder licence EXPIRED 12 days ago/), expect.stringMatching(/licensed commercial module disabled: cos/)]),
     );
-  });
+  }, 60_000); // ten CLI runs: about 2 s each on a busy 2-core machine
 
   it('check --dry-run sends nothing', async () => {
     const r = await receiver();

@@ -70,9 +70,18 @@ describe('renewals, as a user runs them', () => {
   it('renew --wait polls until the purchase shows on the portal, then applies and prints before/after', async () => {
     const { dir, config } = await world();
     editConfig(config, (c) => void (c.portal.pollInterval = '300ms'));
-    setTimeout(() => recordPurchase(dir, { module: 'zulu', until: '2028-01-31' }), 1500);
-
-    const renew = await runCli(['renew', '--wait', '30s', '--yes', '--config', config]);
+    // Bought once the agent has polled in vain.
+    const child = spawn(process.execPath, [BIN, 'renew', '--wait', '30s', '--yes', '--config', config], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const first = !stderr.includes('renewal not on the portal yet');
+      stderr += chunk.toString();
+      if (first && stderr.includes('renewal not on the portal yet')) recordPurchase(dir, { module: 'zulu', until: '2028-01-31' });
+    });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    const renew = { code, stdout, stderr };
 
     expect(renew.code, renew.stderr).toBe(0);
     expect(renew.stdout).toMatch(/The portal shows 1 renewal\(s\): zulu licence/);
@@ -162,11 +171,18 @@ describe('npm run demo', () => {
     const demo = await runProcess([process.execPath, 'dist/agent/demo.js'], { timeoutMs: 120_000, env: { ...process.env, NO_COLOR: '1' } });
 
     expect(demo.exitCode, demo.stderr).toBe(0);
-    expect(demo.stdout).toMatch(/Outcome: applied/);
-    expect(demo.stdout).toMatch(/broadcast licence\s+2026-12-01\s+\d{4}-\d\d-\d\d\s+renewed|broadcast licence\s+\S+\s+\S+\s+renewed/);
-    expect(demo.stdout).toMatch(/Alerts the operator received[^\n]*\n  PBX 63198234567: 2 items EXPIRED 12 days ago/);
-    expect(demo.stdout).toMatch(/Demo finished/);
-  });
+    const [noPortal, portal] = demo.stdout.split('Part 2:');
+    // First the real-world path: no portal, Update Activation is the renewal source.
+    expect(noPortal).toMatch(/Outcome: applied[^\n]*\nRenewals from: Update Activation/);
+    expect(noPortal).toMatch(/broadcast licence\s+\d{4}-\d\d-\d\d\s+\d{4}-\d\d-\d\d\s+renewed \(bought\)/);
+    expect(noPortal).toMatch(/Alerts the operator received[^\n]*\n  PBX 63198234567: areminder licence EXPIRED 12 days ago/);
+    // Renewed before the alerts were decided: no alert about broadcast.
+    expect(noPortal!.split('Alerts the operator received')[1]!.split('== Status after')[0]).not.toContain('broadcast');
+    // Then the portal contract.
+    expect(portal).toMatch(/Outcome: applied[^\n]*\nRenewals from: the portal/);
+    expect(portal).toMatch(/zulu licence\s+\d{4}-\d\d-\d\d\s+\d{4}-\d\d-\d\d\s+renewed/);
+    expect(portal).toMatch(/Demo finished/);
+  }, 120_000);
 });
 
 async function waitFor(condition: () => boolean, timeoutMs = 15_000): Promise<void> {

@@ -18,10 +18,11 @@ afterEach(() => {
   for (const agent of running.splice(0)) agent.child.kill('SIGKILL');
 });
 
+/** The daemon's own mechanics: no Update Activation (renewals.source off); test/cli/activation-daemon.test.ts has the probe. */
 function sandbox(extra: Record<string, unknown> = {}): TestSandbox {
   const sb = makeSandbox(join(tmp(), 'sb'));
   const config = JSON.parse(readFileSync(sb.config, 'utf8')) as Record<string, unknown>;
-  writeFileSync(sb.config, JSON.stringify({ ...config, schedule: { check: '*/2 * * * * *' }, ...extra }, null, 2));
+  writeFileSync(sb.config, JSON.stringify({ ...config, schedule: { check: '*/2 * * * * *' }, renewals: { source: 'off' }, ...extra }, null, 2));
   return sb;
 }
 
@@ -161,7 +162,15 @@ describe('run (the daemon)', () => {
     const stopMs = Date.now() - started;
     const crashed = run(sb);
     await crashed.waitFor((l) => l.msg === 'check starting');
-    await new Promise((r) => setTimeout(r, 500));
+    // Killed once its check process has recorded its run (and hangs in sa info): a loaded machine takes a while to start one.
+    await waitUntil(() => {
+      const store = Store.open(sb.store, { readonly: true });
+      try {
+        return store.runs.unfinished().length === 1;
+      } finally {
+        store.close();
+      }
+    });
     crashed.child.kill('SIGKILL');
     await crashed.exited();
     // The daemon's check process hears that the daemon is gone and records its run as interrupted.

@@ -39,6 +39,10 @@ const SETTINGS: ReadonlyArray<readonly [string, string]> = [
   ['fleet.hostTimeout', '12h'],
   ['fleet.connectTimeout', '5m'],
   ['fleet.keepaliveInterval', '10m'],
+  ['renewals.horizon', '365d'],
+  ['renewals.grace', '365d'],
+  ['renewals.probeInterval', '90d'],
+  ['renewals.retryEvery', '24h'],
 ];
 
 function withSetting(path: string, value: unknown, base: Record<string, any> = {}): Record<string, any> {

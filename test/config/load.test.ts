@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig, resolveConfigPath, DEFAULT_CONFIG_PATH } from '../../src/config/load.js';
 import { readSecret } from '../../src/config/secrets.js';
 import { ConfigError } from '../../src/errors.js';
+import { renewalSource } from '../../src/renewals/settings.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
@@ -149,5 +150,37 @@ describe('readSecret', () => {
 
     expect(problems(() => readSecret({ ...source, file }, '/c.json'))[0]).toMatch(/is empty/);
     expect(problems(() => readSecret({ ...source, file: `${file}.missing` }, '/c.json'))[0]).toMatch(/does not exist/);
+  });
+});
+
+describe('renewals settings', () => {
+  it('default to the activation probe without a portal, to the portal with one', () => {
+    const none = parseConfig('{}', '/etc/a.json');
+    const portal = parseConfig('{"portal": {"url": "https://portal.example/api"}}', '/etc/a.json');
+
+    expect(renewalSource(none)).toBe('activation');
+    expect(renewalSource(portal)).toBe('portal');
+    expect(renewalSource(parseConfig('{"portal": {"url": "https://portal.example/api"}, "renewals": {"source": "activation"}}', '/etc/a.json'))).toBe('activation');
+    expect(none.renewals).toMatchObject({ horizon: 30 * 86_400_000, grace: 60 * 86_400_000, probeInterval: 86_400_000, retryEvery: 300_000 });
+    expect(none.renewals.perModule).toEqual(new Map());
+  });
+
+  it('reads per-module horizons into a Map, licence keys only', () => {
+    const config = parseConfig('{"renewals": {"perModule": {"zulu": "60d", "constructor": "7d"}}}', '/etc/a.json');
+
+    expect(config.renewals.perModule).toEqual(new Map([['zulu', 60 * 86_400_000], ['constructor', 7 * 86_400_000]]));
+    expect(problems(() => parseConfig('{"renewals": {"perModule": {"__proto__": "7d", "Zulu": "1d"}}}', '/etc/a.json')).join('\n')).toMatch(/renewals\.perModule/);
+  });
+
+  it('lists every problem: "portal" without a portal section, a retry more often than every second, a bad duration', () => {
+    const listed = problems(() => parseConfig('{"renewals": {"source": "portal", "retryEvery": "500ms", "grace": "soon"}}', '/etc/a.json'));
+
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^renewals\.source: "portal" needs a portal section/),
+        'renewals.retryEvery: must be between 1s and 24h',
+        expect.stringMatching(/^renewals\.grace: "soon" is not a duration/),
+      ]),
+    );
   });
 });

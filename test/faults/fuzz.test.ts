@@ -142,8 +142,11 @@ describe(`fuzzing the readers and the portal validation (seed ${SEED})`, () => {
     fc.assert(
       fc.property(anyText, fc.string({ maxLength: 200 }), (text, base64ish) => {
         timed(() => {
-          const items = parseZendLicenceFile(text);
-          if (items !== null) expect(Array.isArray(items)).toBe(true);
+          const licence = parseZendLicenceFile(text);
+          if (licence !== null) {
+            if (licence.ok) expect(Array.isArray(licence.value)).toBe(true);
+            else expect(licence.problem).toEqual(expect.any(String));
+          }
           const failure = recogniseFailure(cleanOutput(text).lines);
           if (failure !== null) expect(failure.hint).toEqual(expect.any(String));
           const contract = decodeSupportContract(base64ish);

@@ -24,11 +24,26 @@ export function fakePbx(dir: string, deploymentId = '63198234567'): FakePbx {
   const fwconsole = join(dir, 'bin', 'fwconsole');
   writeFileSync(
     fwconsole,
-    ['#!/bin/sh', `cd '${dir}'`, 'case "$1 $2" in', '  "sa info") cat sa-info.txt ;;', '  "ma list") cat ma-list.txt ;;', '  *) echo "unexpected: $*" >&2; exit 1 ;;', 'esac', ''].join('\n'),
+    [
+      '#!/bin/sh',
+      `cd '${dir}'`,
+      'case "$1 $2" in',
+      '  "sa info") cat sa-info.txt ;;',
+      '  "ma list") cat ma-list.txt ;;',
+      // Update Activation that brings nothing new (the activation probe runs it when something expires soon).
+      '  "sa activate") echo "Activation successful" ;;',
+      '  *) echo "unexpected: $*" >&2; exit 1 ;;',
+      'esac',
+      '',
+    ].join('\n'),
   );
   chmodSync(fwconsole, 0o755);
   const config = join(dir, 'agent.json');
-  let current: Record<string, any> = { deploymentId, pbx: { fwconsole, schmoozeDir: join(dir, 'schmooze'), tty: false, readTimeout: '20s' }, store: { path: join(dir, 'agent.db') } };
+  let current: Record<string, any> = {
+    deploymentId,
+    pbx: { fwconsole, schmoozeDir: join(dir, 'schmooze'), tty: false, readTimeout: '20s', settleDelay: '0s' },
+    store: { path: join(dir, 'agent.db') },
+  };
   const write = () => writeFileSync(config, JSON.stringify(current, null, 2));
   write();
   const pbx: FakePbx = {

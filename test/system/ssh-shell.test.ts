@@ -6,6 +6,7 @@ import { makeRawSaver } from '../../src/app/raw-capture.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { LocalShell } from '../../src/pbx/local-shell.js';
 import { PbxReader } from '../../src/pbx/pbx-reader.js';
+import { DRAIN_GRACE_MS } from '../../src/process/run-process.js';
 import type { PbxShell } from '../../src/pbx/shell.js';
 import { SshShell } from '../../src/pbx/ssh-shell.js';
 import type { SshOptions, SshTarget } from '../../src/pbx/ssh-target.js';
@@ -35,9 +36,18 @@ beforeAll(async () => {
   script('report', 'test -t 1 && echo tty || echo pipe\necho "client $SSH_CONNECTION"\necho oops >&2\nexit 3');
   script('slow', `sleep 30 &\necho $! > ${scripts}/child.pid\nwait`);
   script('mark', `touch ${scripts}/marked`);
+  script('leaves', `echo done\nsetsid sleep 60 & echo $! >> ${scripts}/strays.pid\nexit 0`);
+  script('leaves-hangs', `echo started\nsetsid sleep 60 & echo $! >> ${scripts}/strays.pid\nsleep 60`);
 });
 
 afterAll(async () => {
+  for (const pid of existsSync(join(scripts, 'strays.pid')) ? readFileSync(join(scripts, 'strays.pid'), 'utf8').split('\n').filter(Boolean) : []) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
   for (const s of servers) await s.close();
   await sshd?.stop();
   rmSync(scripts, { recursive: true, force: true });
@@ -87,6 +97,37 @@ describe('SshShell against a real OpenSSH server', () => {
     expect(result.timedOut).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(isAlive(Number(readFileSync(join(scripts, 'child.pid'), 'utf8')))).toBe(false);
+    expect(after.exitCode).toBe(3);
+  });
+
+  it.each([false, true])('does not wait for a setsid grandchild holding the output once the command exited (tty: %s)', async (tty) => {
+    const ssh = shell();
+    const started = Date.now();
+
+    const result = await ssh.exec([join(scripts, 'leaves')], { timeoutMs: 30_000, tty });
+    const elapsed = Date.now() - started;
+    const after = await ssh.exec([join(scripts, 'report')], { timeoutMs: 10_000 });
+    await ssh.close();
+
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^done/);
+    expect(elapsed).toBeLessThan(DRAIN_GRACE_MS + 3000);
+    expect(after.exitCode).toBe(3);
+  });
+
+  it('ends a hanging command at its timeout though a setsid grandchild holds the output, and stays usable', async () => {
+    const ssh = shell();
+    const started = Date.now();
+
+    const result = await ssh.exec([join(scripts, 'leaves-hangs')], { timeoutMs: 800 });
+    const elapsed = Date.now() - started;
+    const after = await ssh.exec([join(scripts, 'report')], { timeoutMs: 10_000 });
+    await ssh.close();
+
+    expect(result.timedOut).toBe(true);
+    expect(result.leftovers).toEqual(['a process the command started on pbx1']);
+    // timeout(1) stops the command at 0.8 s; the channel is closed a drain grace later.
+    expect(elapsed).toBeLessThan(800 + DRAIN_GRACE_MS + 3000);
     expect(after.exitCode).toBe(3);
   });
 

@@ -41,6 +41,11 @@ describe('the systemd units and the sudoers example', () => {
 
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout + verify.stderr).toBe('');
+    // Stopping either unit, or the daemon dying, takes every process it started, setsid grandchildren included.
+    for (const unit of ['pbx-activation-agent.service', 'pbx-activation-agent-apply@.service']) {
+      const lines = readFileSync(join(REPO, 'systemd', unit), 'utf8').split('\n');
+      expect(lines.filter((l) => l.startsWith('KillMode=')), unit).toEqual(['KillMode=control-group']);
+    }
     expect(security.status, security.stdout + security.stderr).toBe(0);
     const score = Number(/Overall exposure level for pbx-activation-agent\.service: ([\d.]+)/.exec(security.stdout)?.[1]);
     expect(score).toBeLessThanOrEqual(3.0);
