@@ -85,6 +85,13 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .option('--json', 'machine-readable output')
     .action((opts, cmd: Command) => run(async () => (await import('./commands/report.js')).reportCommand(cmd.optsWithGlobals()))());
 
+  program
+    .command('capture')
+    .description('for a bug report: run the read-only fwconsole commands and pack their output, and what the agent made of it, into one tar.gz')
+    .option('--output <file>', 'where to write the bundle (default: ./pbx-activation-agent-capture-<time>.tar.gz)')
+    .option('--redact', 'replace deployment ids and company names by stand-ins (everything else is kept byte for byte)')
+    .action((opts, cmd: Command) => run(async () => (await import('./commands/capture.js')).captureCommand(cmd.optsWithGlobals()))());
+
   const alerts = program.command('alerts').description('alert channels and the alert outbox');
   alerts
     .command('test')
@@ -129,7 +136,8 @@ export function buildProgram(setExit: (code: number) => void, version: string): 
     .argument('<dir>', 'directory to create the sandbox in')
     .option('--force', 'replace an existing sandbox state in DIR')
     .option('--deployment-id <id>', 'deployment id of the simulated PBX')
-    .action((dir: string, opts: { force?: boolean; deploymentId?: string }) =>
+    .option('--from-capture <file>', 'a bundle written by `capture`: the simulated fwconsole prints exactly what that PBX printed')
+    .action((dir: string, opts: { force?: boolean; deploymentId?: string; fromCapture?: string }) =>
       run(async () => (await import('./commands/sandbox.js')).sandboxInitCommand(dir, opts))(),
     );
   sandbox

@@ -1,6 +1,7 @@
 import { systemClock } from '../../src/core/clock.js';
 import { doctorContext, renderDoctor, runDoctor } from '../../src/doctor/doctor.js';
 import { HOST_CHECKS } from '../../src/doctor/host-checks.js';
+import { MODULE_CHECKS } from '../../src/doctor/module-checks.js';
 import { portalCheck } from '../../src/doctor/portal-check.js';
 import { silentLogger } from '../../src/log/logger.js';
 import { LocalShell } from '../../src/pbx/local-shell.js';
@@ -16,7 +17,7 @@ export async function doctorCommand(options: GlobalOptions): Promise<number> {
     const context = doctorContext({ config: loaded.config, configPath: loaded.path, clock: systemClock, shell, uid: process.getuid?.() ?? 0 });
     // Nothing the doctor asks is kept: the portal's answer goes to a throwaway cache, not the store.
     const memoryCache = { get: () => null, put: () => undefined, touch: () => undefined };
-    const checks = [...HOST_CHECKS, portalCheck(() => portalClient(loaded.config, loaded.path, memoryCache, silentLogger))];
+    const checks = [...HOST_CHECKS, ...MODULE_CHECKS, portalCheck(() => portalClient(loaded.config, loaded.path, memoryCache, silentLogger))];
     const findings = await runDoctor(checks, context);
     const failed = findings.some((f) => f.status === 'fail');
     if (options.json) printJson({ ok: !failed, checks: findings });

@@ -7,11 +7,14 @@ import { EXIT } from '../exit-codes.js';
 import { print } from '../output.js';
 import { checkCommand } from './check.js';
 
-export async function sandboxInitCommand(dir: string, options: { force?: boolean; deploymentId?: string }): Promise<number> {
+export async function sandboxInitCommand(dir: string, options: { force?: boolean; deploymentId?: string; fromCapture?: string }): Promise<number> {
+  if (options.fromCapture !== undefined && options.deploymentId !== undefined) {
+    throw new UsageError('--deployment-id and --from-capture cannot be combined', 'A sandbox built from a capture uses the deployment id of the captured PBX.');
+  }
   const paths = initSandbox(dir, options);
   print(
     [
-      `Sandbox created in ${paths.dir}`,
+      `Sandbox created in ${paths.dir}${options.fromCapture ? `, replaying ${options.fromCapture}: fwconsole prints what that PBX printed` : ''}`,
       `  simulated fwconsole: ${paths.fwconsole}`,
       `  state (edit it to set up any situation): ${paths.state}`,
       `  agent config: ${paths.config}`,

@@ -153,8 +153,8 @@ function groupItems(group: number): ItemSpec[] {
 }
 
 const MODULES: readonly ModuleRow[] = [
-  ...MODULE_KEYS.map((name) => ({ name, version: '17.0.3', statusText: 'Enabled', state: 'enabled' as const, license: 'Commercial', commercial: true })),
-  ...FREE_MODULES.map((name) => ({ name, version: '17.0.19', statusText: 'Enabled', state: 'enabled' as const, license: 'GPLv3+', commercial: false })),
+  ...MODULE_KEYS.map((name) => ({ name, version: '17.0.3', statusText: 'Enabled', state: 'enabled' as const, license: 'Commercial', commercial: true, signature: 'Sangoma' })),
+  ...FREE_MODULES.map((name) => ({ name, version: '17.0.19', statusText: 'Enabled', state: 'enabled' as const, license: 'GPLv3+', commercial: false, signature: 'Sangoma' })),
 ];
 
 function record(store: Store, d: Deployment, source: 'pbx' | 'portal', runId: number, at: string): number {

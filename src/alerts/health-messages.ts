@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import { FUTURE_NOTE } from '../core/future-time.js';
 import type { AlertMark } from '../store/alert-state.js';
-import type { Condition, Unverified } from './health-policy.js';
+import type { Condition, ModuleConditionKind, Unverified } from './health-policy.js';
 import { deploymentLine, deploymentTitle, listLines, MAX_DATA_ITEMS, names, type AlertContext, type DraftAlert } from './messages.js';
 
 /** Texts for operational alerts and for their resolution. Pure. */
@@ -13,16 +13,22 @@ interface LastRun {
   readonly error: string | null;
 }
 
-/** One message per condition; disabled modules of one deployment share one. */
+/** One message per condition; modules of one deployment in the same state share one. */
 export function conditionAlerts(conditions: readonly Condition[], ctx: AlertContext): DraftAlert[] {
-  const disabled = new Map<string, Condition[]>();
+  const modules = new Map<string, Condition[]>();
   const out: DraftAlert[] = [];
   for (const c of conditions) {
-    if (c.kind === 'module-disabled') disabled.set(c.deploymentId ?? '', [...(disabled.get(c.deploymentId ?? '') ?? []), c]);
-    else out.push(conditionAlert(c, ctx));
+    if (isModuleKind(c.kind)) {
+      const key = `${c.kind}\0${c.deploymentId ?? ''}`;
+      modules.set(key, [...(modules.get(key) ?? []), c]);
+    } else out.push(conditionAlert(c, ctx));
   }
-  for (const [deploymentId, list] of disabled) out.push(disabledAlert(deploymentId, list, ctx));
+  for (const list of modules.values()) out.push(moduleAlert(list[0]!.kind as ModuleConditionKind, list[0]!.deploymentId ?? '', list, ctx));
   return out;
+}
+
+function isModuleKind(kind: string): kind is ModuleConditionKind {
+  return Object.hasOwn(MODULE_TEXT, kind);
 }
 
 function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
@@ -98,28 +104,74 @@ function conditionAlert(c: Condition, ctx: AlertContext): DraftAlert {
         data: { kind: c.kind, host: c.host, reason: facts.reason },
       };
     case 'module-disabled':
-      return disabledAlert(c.deploymentId ?? '', [c], ctx);
+    case 'module-broken':
+    case 'module-needs-upgrade':
+    case 'module-status-unknown':
+      return moduleAlert(c.kind, c.deploymentId ?? '', [c], ctx);
   }
 }
 
-function disabledAlert(deploymentId: string, list: readonly Condition[], ctx: AlertContext): DraftAlert {
-  const modules = list.map((c) => c.facts as { module: string; licence: string; expiry: string });
+interface ModuleFact {
+  readonly module: string;
+  readonly licence: string;
+  readonly expiry: string;
+  readonly statusText: string;
+}
+
+/** Per state: the title's words, the list's heading, one fix per module. */
+const MODULE_TEXT: Record<ModuleConditionKind, { state: string; heading: string; fix: (m: ModuleFact) => string; note?: string }> = {
+  'module-disabled': {
+    state: 'disabled',
+    heading: 'Licensed but disabled (an upgrade can disable a commercial module silently):',
+    fix: (m) => `fwconsole ma enable ${m.module}`,
+    note: 'What to do: enable it in Admin -> Module Admin, or run:',
+  },
+  'module-broken': {
+    state: 'broken',
+    heading: 'Licensed but broken (fwconsole ma list says Broken: its files or its install are damaged):',
+    fix: (m) => `fwconsole ma install ${m.module} && fwconsole reload`,
+    note: 'What to do: reinstall it from Admin -> Module Admin, or run:',
+  },
+  'module-needs-upgrade': {
+    state: 'waiting for an upgrade',
+    heading: 'Licensed but disabled until a pending upgrade is installed (newer files are on disk):',
+    fix: (m) => `fwconsole ma install ${m.module} && fwconsole ma enable ${m.module}`,
+    note: 'What to do: finish the upgrade in Admin -> Module Admin, or run:',
+  },
+  'module-status-unknown': {
+    state: 'in an unreadable state',
+    heading: 'Licensed, but fwconsole ma list printed a status the agent does not know, so it cannot tell whether they run:',
+    fix: () => 'pbx-activation-agent capture --redact',
+    note: 'What to do: check them in Admin -> Module Admin. Then send the bundle this writes to the agent maintainers, so the word is learnt:',
+  },
+};
+
+function moduleAlert(kind: ModuleConditionKind, deploymentId: string, list: readonly Condition[], ctx: AlertContext): DraftAlert {
+  const modules = list.map((c) => c.facts as unknown as ModuleFact);
+  const text = MODULE_TEXT[kind];
+  const title =
+    kind === 'module-status-unknown'
+      ? modules.length === 1
+        ? `cannot tell whether ${modules[0]!.module} is enabled: status text '${modules[0]!.statusText}'`
+        : `cannot tell whether ${modules.length} licensed modules are enabled: ${names(modules.map((m) => ({ label: `${m.module} ('${m.statusText}')` })))}`
+      : `licensed commercial module${modules.length === 1 ? '' : 's'} ${text.state}: ${names(modules.map((m) => ({ label: m.module })))}`;
+  const fixes = [...new Set(modules.map(text.fix))];
   return {
-    kind: 'module-disabled',
-    severity: 'warning',
+    kind,
+    severity: list.some((c) => c.severity === 'critical') ? 'critical' : 'warning',
     deploymentId,
     subjects: list.map((c) => c.subject),
-    dedupKey: `module-disabled/${deploymentId}/${modules.map((m) => m.module).join(',')}/${ctx.now.toISOString()}`,
-    title: `${deploymentTitle(deploymentId, ctx)}: licensed commercial module${modules.length === 1 ? '' : 's'} disabled: ${names(modules.map((m) => ({ label: m.module })))}`,
+    dedupKey: `${kind}/${deploymentId}/${modules.map((m) => `${m.module}=${m.statusText}`).join(',')}/${ctx.now.toISOString()}`,
+    title: `${deploymentTitle(deploymentId, ctx)}: ${title}`,
     body: [
       deploymentLine(deploymentId, ctx),
       '',
-      'Licensed but disabled (an upgrade can disable a commercial module silently):',
-      ...listLines(modules, (m) => `  - ${m.module}: ${m.licence} valid until ${m.expiry}`, 'modules'),
+      text.heading,
+      ...listLines(modules, (m) => `  - ${m.module}: ${m.licence} valid until ${m.expiry}; ma list status '${m.statusText}'`, 'modules'),
       '',
-      `What to do: enable ${modules.length === 1 ? 'it' : 'them'} in Admin -> Module Admin, or run: ${modules.slice(0, 3).map((m) => `fwconsole ma enable ${m.module}`).join('; ')}${modules.length > 3 ? '; ...' : ''}`,
+      `${text.note} ${fixes.slice(0, 3).join('; ')}${fixes.length > 3 ? '; ...' : ''}`,
     ].join('\n'),
-    data: { kind: 'module-disabled', deploymentId, modules: modules.slice(0, MAX_DATA_ITEMS), modulesTotal: modules.length },
+    data: { kind, deploymentId, modules: modules.slice(0, MAX_DATA_ITEMS), modulesTotal: modules.length },
   };
 }
 
@@ -129,6 +181,9 @@ const RESOLVED_TEXT = new Map<string, string>([
   ['dead-man', 'a check succeeded again'],
   ['clock', 'the clock is trustworthy again; expiry alerts resume'],
   ['module-disabled', 'module enabled again (or no longer licensed)'],
+  ['module-broken', 'module no longer broken (or no longer licensed)'],
+  ['module-needs-upgrade', 'module upgrade installed (or no longer licensed)'],
+  ['module-status-unknown', "the module's status is readable again (or no longer licensed)"],
 ]);
 
 /** A condition is gone: one message closes it. */
@@ -137,7 +192,7 @@ export function resolvedAlert(mark: AlertMark, ctx: AlertContext): DraftAlert {
   // The kind comes from a stored subject: a Map answers only for the kinds listed.
   const what = RESOLVED_TEXT.get(kind) ?? 'resolved';
   const where = mark.deploymentId ? deploymentTitle(mark.deploymentId, ctx) : `pbx-activation-agent on ${scope[0] ?? 'local'}`;
-  const module = kind === 'module-disabled' ? ` (${scope[scope.length - 1]})` : '';
+  const module = kind.startsWith('module-') ? ` (${scope[scope.length - 1]})` : '';
   return {
     kind: 'resolved',
     severity: 'info',

@@ -7,11 +7,13 @@ import type { AlertMark, HostRunFacts } from '../store/alert-state.js';
 /**
  * Operational conditions, derived from what the runs recorded: a renewal
  * bought but not applied, checks failing, no successful check (dead-man), an
- * untrustworthy clock, a licensed commercial module that is disabled. Each is
- * announced when it starts (or changes) and once more when it is resolved.
+ * untrustworthy clock, a licensed commercial module that is disabled, broken,
+ * waiting for an upgrade or in a state nobody can read. Each is announced when
+ * it starts (or changes) and once more when it is resolved.
  */
 
-export type ConditionKind = 'unverified' | 'failing' | 'dead-man' | 'clock' | 'module-disabled';
+export type ModuleConditionKind = 'module-disabled' | 'module-broken' | 'module-needs-upgrade' | 'module-status-unknown';
+export type ConditionKind = 'unverified' | 'failing' | 'dead-man' | 'clock' | ModuleConditionKind;
 
 export interface Condition {
   /** `op/<kind>/<scope>`: one announcement per episode. */
@@ -144,11 +146,25 @@ export function unverifiedCondition(deploymentId: string, run: RunRecord | null,
 export interface ModuleFacts {
   readonly name: string;
   readonly state: string;
-  readonly commercial: boolean;
+  /** As `ma list` printed it: the evidence when the state is unknown. */
+  readonly statusText: string;
 }
 
-/** Commercial modules that are disabled although their licence is current. */
-export function disabledModuleConditions(
+/** By the state stored for a module (a string from the store: a Map, so no name is ever looked up on a prototype). */
+const MODULE_KIND: ReadonlyMap<string, { kind: ModuleConditionKind; severity: Severity }> = new Map([
+  ['disabled', { kind: 'module-disabled', severity: 'warning' }],
+  ['broken', { kind: 'module-broken', severity: 'critical' }],
+  ['needs-upgrade', { kind: 'module-needs-upgrade', severity: 'warning' }],
+  ['unknown', { kind: 'module-status-unknown', severity: 'warning' }],
+]);
+
+/**
+ * Licensed modules that are not running, or whose state cannot be read. A
+ * current licence key in `sa info` (through pbx.moduleAliases) makes a module
+ * commercial whatever its License column says. An unreadable status is its own
+ * condition, announced again when the text changes: never taken for enabled.
+ */
+export function moduleConditions(
   deploymentId: string,
   modules: readonly ModuleFacts[],
   licences: ReadonlyArray<{ readonly moduleKey: string | null; readonly expiry: string; readonly label: string }>,
@@ -157,19 +173,20 @@ export function disabledModuleConditions(
 ): Condition[] {
   const out: Condition[] = [];
   for (const m of modules) {
-    if (!m.commercial || m.state !== 'disabled') continue;
+    const what = MODULE_KIND.get(m.state);
+    if (!what) continue;
     const licence = licences.find((l) => l.moduleKey !== null && (aliases.get(l.moduleKey) ?? l.moduleKey) === m.name);
     if (!licence) continue;
     const days = daysLeft(expiryFromStored(licence.expiry), today);
     if (days !== null && days < 0) continue;
     out.push({
-      subject: `op/module-disabled/${deploymentId}/${m.name}`,
-      kind: 'module-disabled',
-      severity: 'warning',
+      subject: `op/${what.kind}/${deploymentId}/${m.name}`,
+      kind: what.kind,
+      severity: what.severity,
       deploymentId,
       host: null,
-      fingerprint: '',
-      facts: { module: m.name, licence: licence.label, expiry: licence.expiry },
+      fingerprint: what.kind === 'module-status-unknown' ? m.statusText : '',
+      facts: { module: m.name, licence: licence.label, expiry: licence.expiry, statusText: m.statusText },
     });
   }
   return out;

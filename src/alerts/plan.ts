@@ -4,7 +4,7 @@ import type { MarkUpdate } from '../store/alert-state.js';
 import type { Store } from '../store/store.js';
 import { expirySubject, planExpiryNotices, planRenewals, type ExpiryItem, type Renewal } from './expiry-policy.js';
 import { conditionAlerts, resolvedAlert } from './health-messages.js';
-import { clockVerdict, disabledModuleConditions, hostConditions, planConditionChanges, unverifiedCondition } from './health-policy.js';
+import { clockVerdict, moduleConditions, hostConditions, planConditionChanges, unverifiedCondition } from './health-policy.js';
 import { expiryAlert, renewedAlert, type AlertContext, type DraftAlert } from './messages.js';
 
 export interface PlanContext {
@@ -84,7 +84,7 @@ export function planAlerts(store: Store, ctx: PlanContext): AlertPlan {
     ...[...deployments.keys()].flatMap((id) => {
       const unverified = unverifiedCondition(id, store.alerts.lastComparingRun(id), (item) => byKey.get(`${id}\0${item}`)?.expiry ?? null);
       const licences = items.filter((i) => i.deploymentId === id && i.kind === 'module-license');
-      return [...(unverified ? [unverified] : []), ...disabledModuleConditions(id, store.expiries.modules(id), licences, ctx.moduleAliases, ctx.today)];
+      return [...(unverified ? [unverified] : []), ...moduleConditions(id, store.expiries.modules(id), licences, ctx.moduleAliases, ctx.today)];
     }),
   ];
   const changes = planConditionChanges(conditions, open);

@@ -15,15 +15,19 @@ export function rawCaptureDir(storePath: string): string {
   return join(dirname(storePath), 'unrecognised');
 }
 
-export type RawSaver = (name: string, text: string) => string | null;
+/** `once`: the same evidence at every check (an unknown status word) is kept once, not every 15 minutes. */
+export type RawSaver = (name: string, text: string, options?: { readonly once?: boolean }) => string | null;
 
 /** Returns the saved file's path, or null when it could not be saved safely (the caller says so). */
 export function makeRawSaver(storePath: string, now: () => Date, limits: { files: number; totalBytes: number; dumpBytes: number } = RAW_CAPTURE_LIMITS): RawSaver {
-  return (name, text) => {
+  return (name, text, options) => {
     const dir = rawCaptureDir(storePath);
     try {
       if (!ownPrivateDir(dir)) return null;
-      const stem = `${now().toISOString().replace(/[:.]/g, '-')}-${name.replace(/[^a-z0-9-]/gi, '_').slice(0, 40)}`;
+      const safe = name.replace(/[^a-z0-9-]/gi, '_').slice(0, 40);
+      const kept = options?.once ? keptDump(dir, safe) : null;
+      if (kept) return kept;
+      const stem = `${now().toISOString().replace(/[:.]/g, '-')}-${safe}`;
       const file = createFile(dir, stem, bounded(text, limits.dumpBytes));
       prune(dir, file, limits);
       return file;
@@ -47,6 +51,12 @@ function ownPrivateDir(dir: string): boolean {
   // Older agents created it 0750; dumps may hold licence details, so only the agent's user may list them.
   if ((stat.mode & 0o077) !== 0) chmodSync(dir, 0o700);
   return true;
+}
+
+/** A dump of that name still kept (pruning may have removed it: then it is written again). */
+function keptDump(dir: string, safe: string): string | null {
+  const name = readdirSync(dir).find((f) => f.endsWith(`-${safe}.txt`) && lstatSync(join(dir, f)).isFile());
+  return name === undefined ? null : join(dir, name);
 }
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;

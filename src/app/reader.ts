@@ -15,6 +15,7 @@ export function pbxReaderFor(config: AgentConfig, shell: PbxShell, clock: Clock,
       tty: config.pbx.tty,
       readTimeoutMs: config.pbx.readTimeout,
       saveRaw: makeRawSaver(config.store.path, () => clock.now()),
+      moduleAliases: config.pbx.moduleAliases,
     },
     log,
   );

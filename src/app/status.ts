@@ -23,7 +23,11 @@ export interface StatusItem {
   /** null for `never`. */
   readonly daysLeft: number | null;
   /** Module state from `ma list`; null when not applicable (activation, support, global licence). */
-  readonly enabled: ModuleState | 'not-installed' | null;
+  readonly enabled: ModuleState | null;
+  /** The Status text `ma list` printed (localised), the evidence behind `enabled`; null when not applicable. */
+  readonly statusText: string | null;
+  /** `ma list`'s Signature column (`Sangoma`, `Unsigned`, `Unknown`, '' when not checked); null when not applicable. */
+  readonly signature: string | null;
   readonly source: string;
   readonly confirmedAt: string;
 }
@@ -119,6 +123,7 @@ function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string,
     .sort((a, b) => compareExpiry(a.expiry, b.expiry) || compareText(a.i.item, b.i.item))
     .map(({ i, expiry }): StatusItem => {
       const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases.get(i.moduleKey) ?? i.moduleKey) : null;
+      const row = module === null ? undefined : modules.get(module);
       return {
         item: i.item,
         kind: i.kind,
@@ -128,6 +133,8 @@ function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string,
         expiry: i.expiry,
         daysLeft: daysLeft(expiry, today),
         enabled: module === null ? null : moduleStateOf(modules, module),
+        statusText: row?.statusText ?? null,
+        signature: row?.signature ?? null,
         source: i.source,
         confirmedAt: i.confirmedAt,
       };
@@ -145,7 +152,7 @@ export function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<str
   return groups;
 }
 
-function moduleStateOf(modules: ReadonlyMap<string, ModuleStateRow>, name: string): ModuleState | 'not-installed' | null {
+function moduleStateOf(modules: ReadonlyMap<string, ModuleStateRow>, name: string): ModuleState | null {
   if (modules.size === 0) return null;
   return modules.get(name)?.state ?? 'not-installed';
 }

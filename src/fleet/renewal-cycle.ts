@@ -54,7 +54,7 @@ export function renewalCycle(deps: FleetCycleDeps, request: FleetCycleRequest): 
   return async (host, shell, context): Promise<CycleResult> => {
     const log = deps.log.child({ host: host.name });
     const pbx = host.pbx;
-    const reader = new PbxReader(shell, { fwconsole: pbx.fwconsole, schmoozeDir: pbx.schmoozeDir, tty: pbx.tty, readTimeoutMs: pbx.readTimeout, saveRaw: deps.saveRaw }, log);
+    const reader = new PbxReader(shell, { fwconsole: pbx.fwconsole, schmoozeDir: pbx.schmoozeDir, tty: pbx.tty, readTimeoutMs: pbx.readTimeout, saveRaw: deps.saveRaw, moduleAliases: pbx.moduleAliases }, log);
     // The change feed says this deployment is unchanged: its last good answer stands in for a poll.
     // Not for a `fleet renew` by hand: right after a purchase the feed may lag, ask the portal itself.
     const unchanged = context.portalChanged === false && request.trigger !== 'manual';

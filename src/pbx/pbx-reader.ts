@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { whyStopped } from '../clock/deadline.js';
 import { compareExpiry, formatExpiry } from '../core/expiry.js';
 import type { LicensedItem } from '../core/items.js';
@@ -8,7 +9,7 @@ import type { Logger } from '../log/logger.js';
 import { cleanOutput } from './readers/clean.js';
 import { recogniseFailure } from './readers/failures.js';
 import { parseLicenceInfo, type LicenceInfo, type ParseResult } from './readers/licence-info.js';
-import { parsePbxId, parseZendLicenceFile } from './readers/licence-file.js';
+import { isLicenceFileName, parsePbxId, readLicenceFile, type LicenceFileReading } from './readers/licence-file.js';
 import { parseModuleList, type ModuleRow } from './readers/module-list.js';
 import { MAX_OUTPUT_BYTES } from '../process/run-process.js';
 import { SpawnError, type ExecResult, type PbxShell } from './shell.js';
@@ -18,8 +19,10 @@ export interface PbxReaderOptions {
   readonly schmoozeDir: string;
   readonly tty: boolean;
   readonly readTimeoutMs: number;
-  /** Keeps output the readers did not recognise, for a bug report; returns where it went. */
-  readonly saveRaw: (name: string, text: string) => string | null;
+  /** Keeps output the readers did not recognise, for a bug report; returns where it went. `once`: one file per name, kept. */
+  readonly saveRaw: (name: string, text: string, options?: { readonly once?: boolean }) => string | null;
+  /** Licence key -> module directory name (pbx.moduleAliases): which modules a licence key makes commercial. */
+  readonly moduleAliases?: ReadonlyMap<string, string>;
 }
 
 export interface PbxSnapshot {
@@ -47,8 +50,8 @@ export class PbxReader {
   async read(signal?: AbortSignal): Promise<PbxSnapshot> {
     const started = performance.now();
     const info = await this.readLicence(signal);
-    const modules = await this.readModules(signal);
-    const warnings: string[] = [];
+    const { rows: modules, result: listed } = await this.listModules(signal);
+    const warnings: string[] = this.unreadableStatuses(modules, info.items, listed);
 
     const pbxid = await this.readPbxIdFile();
     let deploymentId = info.deploymentId ?? pbxid;
@@ -92,13 +95,35 @@ export class PbxReader {
 
   /** `fwconsole ma list --format=json`: which commercial modules are installed and enabled. */
   async readModules(signal?: AbortSignal): Promise<ModuleRow[]> {
+    return (await this.listModules(signal)).rows;
+  }
+
+  private async listModules(signal?: AbortSignal): Promise<{ rows: ModuleRow[]; result: ExecResult }> {
     const result = await this.run(['ma', 'list', '--format=json'], { tty: false, signal });
     const rows = this.parsed('ma list', result, parseModuleList(result.stdout));
     if (rows.length === 0) {
       // Every FreePBX has at least the framework module: an empty list is a broken read, not a fact.
       throw this.unrecognised('ma list', result, 'the module list is empty');
     }
-    return rows;
+    return { rows, result };
+  }
+
+  /**
+   * A licensed or commercial module whose status text matches no known word:
+   * never taken for enabled. The output is kept (one file per module and text)
+   * for a bug report, and the alert plan raises its own alert from the stored state.
+   */
+  private unreadableStatuses(modules: readonly ModuleRow[], items: readonly LicensedItem[], listed: ExecResult): string[] {
+    const licensed = licensedModuleNames(items, this.options.moduleAliases ?? new Map());
+    const warnings: string[] = [];
+    for (const m of modules) {
+      if (m.state !== 'unknown' || !(m.commercial || licensed.has(m.name))) continue;
+      // Hash first: dump names are cut at 40 characters, and the text is what makes one dump differ from another.
+      const name = `ma-list-status-${createHash('sha256').update(m.statusText).digest('hex').slice(0, 10)}-${m.name}`;
+      const savedTo = this.options.saveRaw(name, `# module ${m.name}: status text '${m.statusText}' not recognised\n${rawReport(listed)}`, { once: true });
+      warnings.push(`cannot tell whether ${m.name} is enabled: status text '${m.statusText}'${savedTo ? ` (output kept in ${savedTo})` : ''}`);
+    }
+    return warnings;
   }
 
   /** Runs fwconsole with the given arguments and classifies failures. */
@@ -209,24 +234,32 @@ export class PbxReader {
     return text === null ? null : parsePbxId(text);
   }
 
-  /** The fast, read-only path: where a Zend licence file is recognised, it must agree with fwconsole. */
-  private async compareWithLicenceFile(items: readonly LicensedItem[]): Promise<string[]> {
+  /** `license-*.zl` and `schmooze.zl` in the schmooze directory, with what each is. */
+  async readLicenceFiles(): Promise<Array<{ path: string; text: string; reading: LicenceFileReading }>> {
     const names = (await this.shell.listDir(this.options.schmoozeDir).catch(() => null)) ?? [];
-    const fromFwconsole = new Map(items.map((i) => [i.item, i]));
-    const warnings: string[] = [];
-    for (const name of names.filter((n) => /^license-.*\.zl$/.test(n)).sort()) {
+    const files: Array<{ path: string; text: string; reading: LicenceFileReading }> = [];
+    for (const name of names.filter(isLicenceFileName).sort()) {
       const path = `${this.options.schmoozeDir}/${name}`;
       const text = await this.shell.readFile(path).catch(() => null);
-      const parsed = text === null ? null : parseZendLicenceFile(text);
-      if (parsed === null) {
-        this.log.debug({ path }, 'licence file format not recognised; relying on fwconsole alone');
+      if (text !== null) files.push({ path, text, reading: readLicenceFile(text) });
+    }
+    return files;
+  }
+
+  /** The fast, read-only path: where a Zend licence file is recognised, it must agree with fwconsole. */
+  private async compareWithLicenceFile(items: readonly LicensedItem[]): Promise<string[]> {
+    const fromFwconsole = new Map(items.map((i) => [i.item, i]));
+    const warnings: string[] = [];
+    for (const { path, reading } of await this.readLicenceFiles()) {
+      if (reading.kind === 'contradictory') {
+        warnings.push(`${path} ${reading.note}`);
         continue;
       }
-      if (!parsed.ok) {
-        warnings.push(`${path} cannot be compared with fwconsole: ${parsed.problem}; trusting fwconsole`);
+      if (reading.kind !== 'zend') {
+        this.log.info({ path }, reading.note);
         continue;
       }
-      for (const f of parsed.value) {
+      for (const f of reading.items) {
         const other = fromFwconsole.get(f.item);
         if (other && compareExpiry(other.expiry, f.expiry) !== 0) {
           warnings.push(`${f.label}: fwconsole says ${formatExpiry(other.expiry)} but ${path} says ${formatExpiry(f.expiry)}; trusting fwconsole`);
@@ -242,6 +275,13 @@ export interface RunOptions {
   readonly sudo?: boolean;
   readonly timeoutMs?: number;
   readonly signal?: AbortSignal | undefined;
+}
+
+/** Module directory names that a licence key in `sa info` makes commercial. */
+export function licensedModuleNames(items: readonly LicensedItem[], aliases: ReadonlyMap<string, string>): Set<string> {
+  const names = new Set<string>();
+  for (const i of items) if (i.kind === 'module-license' && i.moduleKey && i.moduleKey !== 'global') names.add(aliases.get(i.moduleKey) ?? i.moduleKey);
+  return names;
 }
 
 function toEvidence(result: ExecResult): CommandEvidence {

@@ -1,4 +1,5 @@
 import { formatExpiry, parseExpiry, toDayMonYear } from '../core/expiry.js';
+import { TRANSLATED_STATUSES, type StatusMsgid } from '../pbx/readers/status-words.generated.js';
 import type { FwconsoleFault, SandboxState, SimModule, SimPbx } from './state.js';
 
 /**
@@ -32,11 +33,37 @@ const FILLER_MODULES: ReadonlyArray<[string, string, string]> = [
   ['sipsettings', '17.0.6', 'AGPLv3+'],
   ['voicemail', '17.0.5.29', 'GPLv3+'],
 ];
-const STATUS_WORDS: Record<SimPbx['language'], Record<SimModule['status'], string>> = {
-  en: { enabled: 'Enabled', disabled: 'Disabled', 'not-installed': 'Not Installed (Locally available)', broken: 'Broken' },
-  it: { enabled: 'Attivato', disabled: 'Disattivato', 'not-installed': 'Non installato (disponibile localmente)', broken: 'Broken' },
-  de: { enabled: 'Aktivieren', disabled: 'Deaktiviert', 'not-installed': 'Nicht installiert (lokal verfügbar)', broken: 'Broken' },
+type StatusWords = Record<SimModule['status'], string>;
+const ENGLISH: StatusWords = {
+  enabled: 'Enabled',
+  disabled: 'Disabled',
+  'needs-upgrade': 'Disabled; Pending upgrade to ',
+  'not-installed': 'Not Installed (Locally available)',
+  broken: 'Broken',
 };
+/** Words seen on older systems (German `Aktivieren` is the GUI's "Enable"). */
+const LEGACY_WORDS: ReadonlyMap<string, StatusWords> = new Map([
+  ['it', { ...ENGLISH, enabled: 'Attivato', disabled: 'Disattivato', 'not-installed': 'Non installato (disponibile localmente)' }],
+  ['de', { ...ENGLISH, enabled: 'Aktivieren', disabled: 'Deaktiviert', 'not-installed': 'Nicht installiert (lokal verfügbar)' }],
+]);
+const MSGID_OF: Record<SimModule['status'], StatusMsgid> = {
+  enabled: 'Enabled',
+  disabled: 'Disabled',
+  'needs-upgrade': 'Disabled; Pending upgrade to ',
+  'not-installed': 'Not Installed (Locally available)',
+  broken: 'Broken',
+};
+
+/** What fwconsole prints in a language: the .po text as is (entities and all), English where untranslated. */
+function statusWords(language: string): StatusWords {
+  const legacy = LEGACY_WORDS.get(language);
+  if (legacy) return legacy;
+  const translated = (status: SimModule['status']) => {
+    const w = TRANSLATED_STATUSES.find((t) => t.lang === language && t.msgid === MSGID_OF[status]);
+    return w ? (w.raw ?? w.text) : ENGLISH[status];
+  };
+  return Object.fromEntries(Object.keys(ENGLISH).map((s) => [s, translated(s as SimModule['status'])])) as StatusWords;
+}
 
 export function simulate(state: SandboxState, args: readonly string[], ctx: SimContext): SimResult {
   const pbx = state.pbx;
@@ -58,6 +85,13 @@ export function simulate(state: SandboxState, args: readonly string[], ctx: SimC
     out.line('In Database.class.php line 85:');
     out.line('  SQLSTATE[HY000] [2002] No such file or directory');
     return { ...base, stdout: out.text(), exitCode: 1 };
+  }
+
+  if (pbx.captured) {
+    // A PBX built from a capture bundle: byte for byte what the real one printed, nothing invented.
+    const hit = pbx.captured.commands[args.join(' ')];
+    if (hit) return { ...base, changed: true, stdout: hit.stdout, exitCode: hit.exitCode };
+    return { ...base, stdout: `Command "${args.join(' ')}" was not captured in ${pbx.captured.source}.\n`, exitCode: 1 };
   }
 
   switch (command) {
@@ -185,10 +219,12 @@ function privilegedRefusal(pbx: SimPbx, ctx: SimContext, out: Output, fault: Fwc
 }
 
 function maList(pbx: SimPbx, json: boolean, out: Output): Pick<SimResult, 'stdout' | 'exitCode'> {
-  const words = STATUS_WORDS[pbx.language];
+  const words = statusWords(pbx.language);
+  // showList() appends the version waiting to be installed to "Disabled; Pending upgrade to ".
+  const status = (m: SimModule) => m.statusText ?? (m.status === 'needs-upgrade' ? `${words[m.status]}${m.version}.1` : words[m.status]);
   const rows = [
     ...FILLER_MODULES.map(([name, version, license]) => [name, version, words.enabled, license, 'Sangoma']),
-    ...pbx.modules.map((m) => [m.name, m.version, m.statusText ?? words[m.status], m.license, 'Sangoma']),
+    ...pbx.modules.map((m) => [m.name, m.version, status(m), m.license, m.signature]),
   ].sort((a, b) => a[0]!.localeCompare(b[0]!));
   const notice = 'No repos specified, using: [standard,commercial] from last GUI settings';
   if (json) {

@@ -1,9 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { calendarDate } from '../core/expiry.js';
+import { unpackBundle, type Bundle } from '../capture/bundle.js';
+import { MAX_UNPACKED_BYTES } from '../capture/tar.js';
+import { FileReadError, readBoundedFile } from '../config/bounded-file.js';
 import { UsageError } from '../errors.js';
+import { stateFromCapture } from './from-capture.js';
 import { writeSchmoozeFiles, schmoozeDir } from './licence-file.js';
 import { DEFAULT_DEPLOYMENT_ID, defaultScenario } from './scenario.js';
 import { statePath, writeState } from './state.js';
@@ -12,6 +16,8 @@ export interface SandboxInitOptions {
   readonly force?: boolean;
   readonly deploymentId?: string;
   readonly now?: Date;
+  /** A capture bundle (path): the simulated fwconsole prints exactly what that PBX printed. */
+  readonly fromCapture?: string;
 }
 
 export interface SandboxPaths {
@@ -49,23 +55,38 @@ export function initSandbox(dir: string, options: SandboxInitOptions = {}): Sand
 
   const token = randomBytes(24).toString('base64url');
   // The person running the sandbox stands for root: the simulated activation succeeds for them.
-  const state = defaultScenario(calendarDate(now), {
+  const scenario = defaultScenario(calendarDate(now), {
     deploymentId: options.deploymentId ?? DEFAULT_DEPLOYMENT_ID,
     rootUid: process.getuid?.() ?? 0,
     token,
     now: now.toISOString(),
   });
+  const bundle = options.fromCapture === undefined ? null : readBundle(options.fromCapture);
+  const state = bundle ? stateFromCapture(bundle, scenario, basename(options.fromCapture!), now) : scenario;
   writeState(paths.dir, state);
   writeSchmoozeFiles(paths.dir, state.pbx);
   writeFileSync(paths.tokenFile, `${token}\n`, { mode: 0o600 });
   chmodSync(paths.tokenFile, 0o600);
   writeFwconsole(paths);
-  writeFileSync(paths.config, `${JSON.stringify(sandboxConfig(paths, state.pbx.deploymentId), null, 2)}\n`);
+  const aliases = bundle ? bundle.manifest.moduleAliases : undefined;
+  writeFileSync(paths.config, `${JSON.stringify(sandboxConfig(paths, state.pbx.deploymentId, aliases), null, 2)}\n`);
   return paths;
 }
 
+function readBundle(path: string): Bundle {
+  let data: Buffer;
+  try {
+    // A bundle compresses what it holds: it is never bigger than what it may unpack to.
+    data = readBoundedFile(path, MAX_UNPACKED_BYTES);
+  } catch (err) {
+    const why = err instanceof FileReadError ? err.message : `cannot read ${path}: ${(err as Error).message}`;
+    throw new UsageError(why, 'Give the path of a bundle written by `pbx-activation-agent capture`.');
+  }
+  return unpackBundle(data, path);
+}
+
 /** The agent configuration for a sandbox: the real agent, pointed at the simulated PBX. */
-export function sandboxConfig(paths: SandboxPaths, deploymentId: string): Record<string, unknown> {
+export function sandboxConfig(paths: SandboxPaths, deploymentId: string, moduleAliases: Readonly<Record<string, string>> = { cdrpro: 'cdrreports' }): Record<string, unknown> {
   return {
     deploymentId,
     pbx: {
@@ -73,7 +94,7 @@ export function sandboxConfig(paths: SandboxPaths, deploymentId: string): Record
       schmoozeDir: schmoozeDir(paths.dir),
       settleDelay: '1s',
       settleTimeout: '30s',
-      moduleAliases: { cdrpro: 'cdrreports' },
+      moduleAliases,
     },
     store: { path: paths.store },
   };

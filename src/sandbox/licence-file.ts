@@ -19,6 +19,13 @@ export function writeSchmoozeFiles(dir: string, pbx: SimPbx): void {
   const licence = join(target, `license-${pbx.deploymentId}.zl`);
   // One licence file per deployment; a re-activation under another id replaces it.
   for (const name of readdirSync(target)) if (/^license-.*\.zl$/.test(name) && join(target, name) !== licence) rmSync(join(target, name));
+  if (pbx.captured) {
+    // A capture holds the pbxid but only the heads of licence files: there is no licence body to write.
+    rmSync(licence, { force: true });
+    if (pbx.captured.pbxid === null) rmSync(pbxid, { force: true });
+    else writeFileSync(pbxid, pbx.captured.pbxid);
+    return;
+  }
   if (!pbx.activated) {
     rmSync(pbxid, { force: true });
     rmSync(licence, { force: true });

@@ -2,7 +2,7 @@ import { addDays, toDayMonYear } from '../core/expiry.js';
 import type { SandboxState, SimModule } from './state.js';
 
 interface ScenarioModule {
-  readonly module: Omit<SimModule, 'version' | 'license' | 'status'> & Partial<SimModule>;
+  readonly module: Omit<SimModule, 'version' | 'license' | 'status' | 'signature'> & Partial<SimModule>;
   readonly title: string;
   /** Days from today; null = Never. */
   readonly days: number | null;
@@ -59,9 +59,10 @@ export function defaultScenario(today: string, options: { deploymentId?: string;
       activationExpiry: toDayMonYear(activation),
       supportContract: { expiration: supportContract, organization: 'Example Telecom Ltd' },
       licence,
-      modules: MODULES.map((m) => ({ version: '17.0.1', license: 'Commercial', status: 'enabled', ...m.module })),
+      modules: MODULES.map((m) => ({ version: '17.0.1', license: 'Commercial', status: 'enabled', signature: 'Sangoma', ...m.module })),
       faults: {},
       calls: {},
+      captured: null,
     },
     portal: {
       token: options.token,

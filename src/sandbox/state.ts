@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { keyedRecord } from '../config/keyed-map.js';
 import { parseJson } from '../core/strict-json.js';
 import { UsageError } from '../errors.js';
+import { STATUS_LANGUAGES } from '../pbx/readers/status-words.generated.js';
+
+const SIM_LANGUAGES: ReadonlySet<string> = new Set(['en', 'it', 'de', ...STATUS_LANGUAGES.map((l) => l.lang)]);
 
 /**
  * The sandbox's whole world in one editable JSON file (`DIR/state.json`):
@@ -18,9 +21,11 @@ export const SimModule = z.strictObject({
   name: z.string().regex(/^[a-z0-9_-]+$/),
   version: z.string().default('17.0.1'),
   license: z.string().default('Commercial'),
-  status: z.enum(['enabled', 'disabled', 'not-installed', 'broken']).default('enabled'),
+  status: z.enum(['enabled', 'disabled', 'needs-upgrade', 'not-installed', 'broken']).default('enabled'),
   /** Printed instead of the localised status word, to simulate texts the agent does not know. */
   statusText: z.string().optional(),
+  /** The Signature column: `Sangoma`, `Unsigned`, `Unknown`, or '' (signature checking off). */
+  signature: z.string().default('Sangoma'),
   /** Licence key when it differs from the module name (e.g. cdrpro). */
   licenseKey: z.string().optional(),
 });
@@ -33,8 +38,14 @@ export const SimPbx = z.strictObject({
   productName: z.string().default('PBXact UC'),
   registeredTo: z.string().default('Example Telecom Ltd'),
   activated: z.boolean().default(true),
-  /** Language of `ma list` status words: en, it, de. */
-  language: z.enum(['en', 'it', 'de']).default('en'),
+  /**
+   * Language of `ma list` status words: `en`, `it` or `de` (words seen on older systems, such as
+   * German `Aktivieren`), or a FreePBX language code (`ru_RU`, `ja_JP`...) for the framework's own translations.
+   */
+  language: z
+    .string()
+    .refine((l) => SIM_LANGUAGES.has(l), { message: `one of ${[...SIM_LANGUAGES].join(', ')}` })
+    .default('en'),
   /** `sa info` refuses to run without a TTY, like the real one. */
   requireTty: z.boolean().default(true),
   /** The uid that counts as root for `sa activate` / `sa update` (set another to simulate a non-root agent). */
@@ -56,6 +67,18 @@ export const SimPbx = z.strictObject({
   faults: keyedRecord(z.string(), FwconsoleFault).prefault({}),
   /** How many times each command ran, for tests ("sa activate": 1). */
   calls: keyedRecord(z.string(), z.number()).prefault({}),
+  /**
+   * Set by `sandbox init --from-capture`: fwconsole prints exactly what the captured PBX printed,
+   * by its arguments (`sa info --no-ansi`, `ma list --format=json`...); anything else was not captured.
+   */
+  captured: z
+    .strictObject({
+      source: z.string(),
+      commands: keyedRecord(z.string(), z.strictObject({ stdout: z.string(), exitCode: z.number().int() })),
+      pbxid: z.string().nullable(),
+    })
+    .nullable()
+    .default(null),
 });
 
 export const PortalModule = z.strictObject({

@@ -54,7 +54,7 @@ export interface StoredModule extends ModuleRow {
   readonly seenAt: string;
 }
 
-export type ModuleStateRow = Pick<StoredModule, 'deploymentId' | 'name' | 'state'>;
+export type ModuleStateRow = Pick<StoredModule, 'deploymentId' | 'name' | 'state' | 'statusText' | 'signature'>;
 
 export interface DeploymentRow {
   readonly id: string;
@@ -147,11 +147,11 @@ export class ExpiryRepository {
   private replaceModules(deploymentId: string, modules: readonly ModuleRow[], at: string): void {
     this.db.prepare('DELETE FROM modules WHERE deployment_id = ?').run(deploymentId);
     const insert = this.db.prepare(
-      `INSERT OR REPLACE INTO modules (deployment_id, name, version, status_text, state, license, commercial, seen_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT OR REPLACE INTO modules (deployment_id, name, version, status_text, state, license, commercial, signature, seen_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const m of modules) {
-      insert.run(deploymentId, m.name, m.version, m.statusText, m.state, m.license, m.commercial ? 1 : 0, at);
+      insert.run(deploymentId, m.name, m.version, m.statusText, m.state, m.license, m.commercial ? 1 : 0, m.signature, at);
     }
   }
 
@@ -187,6 +187,7 @@ export class ExpiryRepository {
       state: r.state as StoredModule['state'],
       license: String(r.license),
       commercial: r.commercial === 1,
+      signature: String(r.signature),
       seenAt: String(r.seen_at),
     }));
   }
@@ -194,9 +195,17 @@ export class ExpiryRepository {
   /** Only each module's state (what `status` shows): a fleet store holds tens of thousands of module rows. */
   moduleStates(deploymentId?: string): ModuleStateRow[] {
     const rows = this.db
-      .prepare(`SELECT deployment_id, name, state FROM modules ${deploymentId === undefined ? '' : 'WHERE deployment_id = ?'} ORDER BY deployment_id, name`)
-      .all(...(deploymentId === undefined ? [] : [deploymentId])) as Array<{ deployment_id: string; name: string; state: string }>;
-    return rows.map((r) => ({ deploymentId: r.deployment_id, name: r.name, state: r.state as ModuleStateRow['state'] }));
+      .prepare(
+        `SELECT deployment_id, name, state, status_text, signature FROM modules ${deploymentId === undefined ? '' : 'WHERE deployment_id = ?'} ORDER BY deployment_id, name`,
+      )
+      .all(...(deploymentId === undefined ? [] : [deploymentId])) as Array<{ deployment_id: string; name: string; state: string; status_text: string; signature: string }>;
+    return rows.map((r) => ({
+      deploymentId: r.deployment_id,
+      name: r.name,
+      state: r.state as ModuleStateRow['state'],
+      statusText: r.status_text,
+      signature: r.signature,
+    }));
   }
 
   deployments(): DeploymentRow[] {

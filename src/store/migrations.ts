@@ -166,4 +166,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   CREATE INDEX changes_by_item_time ON expiry_changes (item, changed_at);
   `,
+  // 6 (fidelity): the Signature column of ma list, so `status` and `doctor` can name unsigned commercial modules.
+  `
+  ALTER TABLE modules ADD COLUMN signature TEXT NOT NULL DEFAULT '';
+  `,
 ];

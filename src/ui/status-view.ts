@@ -76,8 +76,11 @@ export function daysCell(days: number | null): Cell {
 function moduleCell(i: StatusItem): Cell {
   if (i.enabled === null) return { text: '' };
   const name = i.module && i.module !== i.moduleKey ? `${i.module}: ` : '';
-  const colour = i.enabled === 'enabled' ? undefined : '33';
-  return { text: `${name}${i.enabled}`, colour };
+  // An unreadable status shows the words themselves: the operator may know what they mean.
+  const state = i.enabled === 'unknown' && i.statusText ? `unknown ('${i.statusText}')` : i.enabled;
+  const signature = i.signature && i.signature !== 'Sangoma' ? `, ${i.signature.toLowerCase()}` : '';
+  const colour = i.enabled === 'enabled' && signature === '' ? undefined : i.enabled === 'broken' ? '31' : '33';
+  return { text: `${name}${state}${signature}`, colour };
 }
 
 /** `2026-11-26 08:12 UTC`: timestamps are stored in UTC and shown as such. */

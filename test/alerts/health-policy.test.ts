@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clockVerdict, disabledModuleConditions, hostConditions, planConditionChanges, unverifiedCondition } from '../../src/alerts/health-policy.js';
+import { clockVerdict, hostConditions, moduleConditions, planConditionChanges, unverifiedCondition } from '../../src/alerts/health-policy.js';
 import type { AlertMark, HostRunFacts } from '../../src/store/alert-state.js';
 import type { RunRecord } from '../../src/store/runs.js';
 
@@ -116,26 +116,49 @@ describe('unverifiedCondition', () => {
   });
 });
 
-describe('disabledModuleConditions', () => {
+describe('moduleConditions', () => {
   const licences = [
     { moduleKey: 'cos', expiry: '2027-09-01', label: 'cos licence' },
     { moduleKey: 'cdrpro', expiry: 'never', label: 'cdrpro licence' },
     { moduleKey: 'old', expiry: '2026-01-01', label: 'old licence' },
+    { moduleKey: 'zulu', expiry: '2027-01-01', label: 'zulu licence' },
+    { moduleKey: 'broadcast', expiry: '2027-01-01', label: 'broadcast licence' },
+    { moduleKey: 'callaccounting', expiry: '2027-01-01', label: 'callaccounting licence' },
   ];
+  const mod = (name: string, state: string, statusText = state) => ({ name, state, statusText });
 
-  it('flags licensed commercial modules that are disabled (through aliases), not expired or free ones', () => {
-    const modules = [
-      { name: 'cos', state: 'disabled', commercial: true },
-      { name: 'cdrreports', state: 'disabled', commercial: true },
-      { name: 'old', state: 'disabled', commercial: true },
-      { name: 'unlicensed', state: 'disabled', commercial: true },
-      { name: 'framework', state: 'disabled', commercial: false },
-      { name: 'sysadmin', state: 'enabled', commercial: true },
-    ];
+  it('flags licensed modules that are disabled (through aliases), not expired or unlicensed ones', () => {
+    const modules = [mod('cos', 'disabled'), mod('cdrreports', 'disabled'), mod('old', 'disabled'), mod('unlicensed', 'disabled'), mod('sysadmin', 'enabled')];
 
-    const conditions = disabledModuleConditions('631', modules, licences, new Map([['cdrpro', 'cdrreports']]), '2026-11-26');
+    const conditions = moduleConditions('631', modules, licences, new Map([['cdrpro', 'cdrreports']]), '2026-11-26');
 
     expect(conditions.map((c) => c.subject)).toEqual(['op/module-disabled/631/cos', 'op/module-disabled/631/cdrreports']);
+  });
+
+  it('flags broken, needs-upgrade and unreadable licensed modules, each under its own kind; a licence key makes a module commercial', () => {
+    const modules = [
+      mod('zulu', 'broken', 'Kaputt'),
+      mod('broadcast', 'needs-upgrade', 'Disabled; Pending upgrade to 17.0.2'),
+      mod('callaccounting', 'unknown', 'Включено'),
+      mod('cos', 'not-installed', 'Not Installed (Locally available)'),
+    ];
+
+    const conditions = moduleConditions('631', modules, licences, new Map(), '2026-11-26');
+
+    expect(conditions.map((c) => [c.kind, c.severity, c.fingerprint])).toEqual([
+      ['module-broken', 'critical', ''],
+      ['module-needs-upgrade', 'warning', ''],
+      ['module-status-unknown', 'warning', 'Включено'],
+    ]);
+  });
+
+  it('announces an unreadable status once per text', () => {
+    const first = moduleConditions('631', [mod('zulu', 'unknown', 'Foo')], licences, new Map(), '2026-11-26');
+    const mark = (detail: string): AlertMark => ({ subject: first[0]!.subject, kind: 'module-status-unknown', deploymentId: '631', item: null, expiry: null, stage: 'open', detail, openedAt: '', notifiedAt: '', closedAt: null });
+
+    expect(planConditionChanges(first, [mark('Foo')]).announce).toEqual([]);
+    expect(planConditionChanges(moduleConditions('631', [mod('zulu', 'unknown', 'Bar')], licences, new Map(), '2026-11-26'), [mark('Foo')]).announce).toHaveLength(1);
+    expect(planConditionChanges([], [mark('Foo')]).resolved).toHaveLength(1);
   });
 });
 

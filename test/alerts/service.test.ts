@@ -269,6 +269,42 @@ describe('AlertService with a real store and a real webhook receiver', () => {
     ]);
   });
 
+  it('a broken module with an empty License column but a licence key alerts once, and resolves when fixed; an unreadable one alerts once per text', async () => {
+    const r = await receiver();
+    const { store, service } = setup(webhook, r);
+    const state = (zulu: [string, string], cos: [string, string], when: Date) => {
+      store.expiries.record({
+        deploymentId: '631',
+        host: 'local',
+        productName: 'PBXact',
+        source: 'pbx',
+        items: [makeItem('module-license', 'zulu', dateExpiry('2027-06-01')), makeItem('module-license', 'cos', dateExpiry('2027-06-01'))],
+        kinds: ['module-license'],
+        modules: [
+          // As FreePBX 17 printed a Broken row: no License, no signature (FreePBX/issue-tracker#983).
+          { name: 'zulu', version: '17.0.9', statusText: zulu[1], state: zulu[0] as 'broken', license: '', commercial: false, signature: 'Unsigned' },
+          { name: 'cos', version: '17.0.3', statusText: cos[1], state: cos[0] as 'unknown', license: 'Commercial', commercial: true, signature: 'Sangoma' },
+        ],
+        runId: recordRun(store, 'up-to-date', when),
+        at: when.toISOString(),
+      });
+    };
+
+    state(['broken', 'Broken'], ['unknown', 'Включено'], T0);
+    await service.run(T0);
+    state(['broken', 'Broken'], ['unknown', 'Включено'], at(60_000));
+    await service.run(at(60_000));
+    state(['enabled', 'Enabled'], ['unknown', 'Вкл.'], at(120_000));
+    await service.run(at(120_000));
+
+    expect(titles(r)).toEqual([
+      "PBX 631: cannot tell whether cos is enabled: status text 'Включено'",
+      'PBX 631: licensed commercial module broken: zulu',
+      "PBX 631: cannot tell whether cos is enabled: status text 'Вкл.'",
+      'PBX 631: resolved: module no longer broken (or no longer licensed) (zulu)',
+    ]);
+  });
+
   it('with no channel configured nothing is recorded', async () => {
     const r = await receiver();
     const { store, service } = setup(() => [], r);

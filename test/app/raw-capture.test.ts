@@ -25,6 +25,20 @@ describe('dumps of unrecognised output', () => {
     expect(left.map((f) => readFileSync(join(rawCaptureDir(store), f), 'utf8'))).toEqual(['output 7', 'output 8', 'output 9', 'output 10', 'output 11']);
   });
 
+  it('with once, keeps one dump per name across checks; another name gets its own', () => {
+    const store = join(tmp(), 'agent.db');
+    const save = makeRawSaver(store, ticking());
+
+    const first = save('ma-list-status-0123456789-zulu', 'Включено', { once: true });
+    const again = save('ma-list-status-0123456789-zulu', 'Включено', { once: true });
+    const other = save('ma-list-status-abcdefabcd-zulu', 'Вкл', { once: true });
+
+    expect(first).not.toBeNull();
+    expect(again).toBe(first);
+    expect(other).not.toBe(first);
+    expect(readdirSync(rawCaptureDir(store))).toHaveLength(2);
+  });
+
   it('keeps their total size bounded and cuts a huge dump, saying so', () => {
     const store = join(tmp(), 'agent.db');
     const save = makeRawSaver(store, ticking(), { files: 100, totalBytes: 300_000, dumpBytes: 100_000 });

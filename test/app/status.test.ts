@@ -17,7 +17,7 @@ function record(store: Store, deploymentId: string, items: Array<[ItemKind, stri
     source: 'pbx',
     items: items.map(([kind, key, expiry]) => makeItem(kind, key, expiry)),
     kinds: ['activation', 'support-contract', 'module-license'],
-    modules: modules.map(([name, state]) => ({ name, version: '1', statusText: state, state, license: 'Commercial', commercial: true })),
+    modules: modules.map(([name, state]) => ({ name, version: '1', statusText: state, state, license: 'Commercial', commercial: true, signature: 'Sangoma' })),
     runId,
     at: '2026-11-20T02:00:00.000Z',
   });
@@ -59,6 +59,31 @@ describe('buildStatus', () => {
     expect(b.nextCheck).toBe('2026-11-27T03:00:00.000Z');
     expect(b.pendingRenewals).toEqual([{ item: 'license:zulu', pbx: '2026-12-01', portal: '2027-12-01' }]);
     expect(report.deployments[0]!.items.map((i) => [i.item, i.daysLeft, i.enabled])).toEqual([['license:cos', -1, null]]);
+  });
+
+  it('carries the status text and signature behind each module state (broken, needs-upgrade, unknown, unsigned)', () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    const runId = store.runs.start({ trigger: 'manual', command: 'check', host: 'local', deploymentId: null, dryRun: false, pid: 1, at: '2026-11-20T02:00:00.000Z' });
+    const module = (name: string, state: 'broken' | 'needs-upgrade' | 'unknown', statusText: string, signature: string) => ({ name, version: '1', statusText, state, license: 'GPLv3+', commercial: false, signature });
+    store.expiries.record({
+      deploymentId: 'a',
+      host: 'local',
+      productName: null,
+      source: 'pbx',
+      items: ['zulu', 'cos', 'sysadmin'].map((k) => makeItem('module-license', k, dateExpiry('2027-01-01'))),
+      kinds: ['module-license'],
+      modules: [module('zulu', 'broken', 'Kaputt', 'Sangoma'), module('cos', 'needs-upgrade', 'Disabled; Pending upgrade to 17.0.2', 'Unsigned'), module('sysadmin', 'unknown', 'Включено', '')],
+      runId,
+      at: '2026-11-20T02:00:00.000Z',
+    });
+
+    const items = buildStatus(store, '2026-11-26', new Map()).deployments[0]!.items;
+
+    expect(items.map((i) => [i.module, i.enabled, i.statusText, i.signature])).toEqual([
+      ['cos', 'needs-upgrade', 'Disabled; Pending upgrade to 17.0.2', 'Unsigned'],
+      ['sysadmin', 'unknown', 'Включено', ''],
+      ['zulu', 'broken', 'Kaputt', 'Sangoma'],
+    ]);
   });
 
   it('with a deployment id shows that one alone, exactly as in the full report', () => {

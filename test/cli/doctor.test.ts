@@ -52,6 +52,24 @@ describe('doctor', () => {
     expect(byId.clock!.fix).toMatch(/chrony/);
     expect(byId.service!.status).toBe('warn');
     expect(byId.service!.detail).toMatch(/last run .* ago \(manual\): up-to-date/);
+    expect(byId.signatures).toMatchObject({ status: 'ok', detail: '8 commercial modules, none unsigned' });
+    expect(byId.unrecognised).toMatchObject({ status: 'ok' });
+  });
+
+  it('warns about unsigned commercial modules and unreadable statuses, and asks for a redacted capture', async () => {
+    const sb = await checkedSandbox();
+    sb.edit((s) => {
+      s.pbx.modules.find((m) => m.name === 'cos')!.signature = 'Unsigned';
+      const zulu = s.pbx.modules.find((m) => m.name === 'zulu')!;
+      zulu.statusText = 'Включено';
+      zulu.license = 'GPLv3+';
+    });
+
+    const { code, byId } = await doctor(sb.config, { path: barePath() });
+
+    expect(code).toBe(0);
+    expect(byId.signatures).toMatchObject({ status: 'warn', detail: 'commercial module without a valid signature: cos (Unsigned)' });
+    expect(byId.unrecognised).toMatchObject({ status: 'warn', detail: "cannot tell whether zulu ('Включено') is enabled", fix: expect.stringContaining('pbx-activation-agent capture --redact') });
   });
 
   it('says the service is not installed, and how to install it, where systemd knows no such unit', async () => {

@@ -1,9 +1,9 @@
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRawSaver } from '../../src/app/raw-capture.js';
 import { formatExpiry } from '../../src/core/expiry.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { LocalShell } from '../../src/pbx/local-shell.js';
 import { PbxReader } from '../../src/pbx/pbx-reader.js';
 import { schmoozeDir } from '../../src/sandbox/licence-file.js';
@@ -65,6 +65,27 @@ describe('PbxReader against the simulated fwconsole', () => {
     expect(modules.find((m) => m.name === 'broadcast')).toMatchObject({ statusText: 'Attivato', state: 'enabled' });
     expect(modules.find((m) => m.name === 'cos')).toMatchObject({ statusText: 'Disattivato', state: 'disabled' });
     expect(modules.find((m) => m.name === 'areminder')).toMatchObject({ state: 'unknown' });
+  });
+
+  it('never takes an unreadable status of a licensed module for enabled: warns and keeps the output once per text', async () => {
+    const sandbox = makeSandbox(tmp());
+    sandbox.edit((s) => {
+      // zulu: licensed (zulu_exp) although its License column is not Commercial; framework: neither.
+      const zulu = s.pbx.modules.find((m) => m.name === 'zulu')!;
+      zulu.statusText = 'Включено';
+      zulu.license = 'GPLv3+';
+    });
+    const reader = readerFor(sandbox);
+
+    const first = await reader.read();
+    const second = await reader.read();
+
+    expect(first.modules.find((m) => m.name === 'zulu')).toMatchObject({ state: 'unknown', commercial: false });
+    expect(first.warnings).toEqual([expect.stringMatching(/^cannot tell whether zulu is enabled: status text 'Включено' \(output kept in .*ma-list-status-[0-9a-f]{10}-zulu\.txt\)$/)]);
+    expect(second.warnings).toEqual(first.warnings);
+    const saved = readdirSync(join(sandbox.dir, 'unrecognised'));
+    expect(saved).toHaveLength(1);
+    expect(readFileSync(join(sandbox.dir, 'unrecognised', saved[0]!), 'utf8')).toMatch(/^# module zulu: status text 'Включено' not recognised\n# command: .*ma list --format=json[\s\S]*"Включено"/);
   });
 
   it('says a TTY is needed when sa info runs without one', async () => {
@@ -171,6 +192,24 @@ describe('PbxReader against the simulated fwconsole', () => {
 
     expect(snapshot.items.find((i) => i.item === 'license:broadcast')?.expiry).toEqual({ kind: 'date', date: '2031-01-01' });
     expect(snapshot.warnings.join('\n')).toMatch(/broadcast licence: fwconsole says 2031-01-01 but .*license-63198234567\.zl says 20\d\d-\d\d-\d\d; trusting fwconsole/);
+  });
+
+  it('compares schmooze.zl too, and skips an ionCube licence file with a note instead of reading it', async () => {
+    const sandbox = makeSandbox(tmp());
+    const fake = join(sandbox.dir, 'bin', 'fake-fwconsole');
+    const list = JSON.stringify({ status: true, type: 'message', data: [['broadcast', '17.0.1', 'Enabled', 'Commercial', 'Sangoma']] });
+    writeFileSync(fake, `#!/bin/sh\nif [ "$1" = sa ]; then printf 'Deployment ID: 63198234567\\nbroadcast_exp: 2031-01-01\\n'; else echo '${list}'; fi\n`, { mode: 0o755 });
+    const dir = schmoozeDir(sandbox.dir);
+    rmSync(join(dir, 'license-63198234567.zl'));
+    writeFileSync(join(dir, 'schmooze.zl'), 'Product-Name = PBXact\nbroadcast_exp = 2030-02-02\nVerification-Code = abc=\n');
+    writeFileSync(join(dir, 'license-2.zl'), 'Product-Name: PBXact\n------ LICENSE FILE DATA -------\nTV4T0X720hezwwcBmG4bBrlg822dmi7R\n--------------------------------\n');
+    const notes: string[] = [];
+    const log: Logger = { ...silentLogger, info: (_o: object, msg: string) => void notes.push(msg) };
+
+    const snapshot = await new PbxReader(new LocalShell(), { fwconsole: fake, schmoozeDir: dir, tty: false, readTimeoutMs: 15_000, saveRaw: () => null }, log).read();
+
+    expect(snapshot.warnings).toEqual([expect.stringMatching(/broadcast licence: fwconsole says 2031-01-01 but .*schmooze\.zl says 2030-02-02; trusting fwconsole/)]);
+    expect(notes).toEqual([expect.stringContaining('ionCube licence file')]);
   });
 
   it('falls back to /etc/schmooze/pbxid when sa info names no deployment', async () => {

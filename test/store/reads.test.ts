@@ -24,7 +24,7 @@ function deployment(store: Store, id: string, modules: string[]): void {
     source: 'pbx',
     items: modules.map((m) => makeItem('module-license', m, dateExpiry('2027-01-01'))),
     kinds: ['module-license'],
-    modules: modules.map((name) => ({ name, version: '17.0.1', statusText: 'Enabled', state: 'enabled', license: 'Commercial', commercial: true })),
+    modules: modules.map((name) => ({ name, version: '17.0.1', statusText: 'Enabled', state: 'enabled', license: 'Commercial', commercial: true, signature: 'Sangoma' })),
     runId: null,
     at: '2026-01-01T00:00:00.000Z',
   });
@@ -68,9 +68,9 @@ describe('store reads for status, one query per table', () => {
     const one = store.expiries.moduleStates('b');
 
     expect(all).toEqual([
-      { deploymentId: 'a', name: 'sysadmin', state: 'enabled' },
-      { deploymentId: 'b', name: 'cos', state: 'enabled' },
-      { deploymentId: 'b', name: 'zulu', state: 'enabled' },
+      { deploymentId: 'a', name: 'sysadmin', state: 'enabled', statusText: 'Enabled', signature: 'Sangoma' },
+      { deploymentId: 'b', name: 'cos', state: 'enabled', statusText: 'Enabled', signature: 'Sangoma' },
+      { deploymentId: 'b', name: 'zulu', state: 'enabled', statusText: 'Enabled', signature: 'Sangoma' },
     ]);
     expect(one.map((m) => m.name)).toEqual(['cos', 'zulu']);
   });

@@ -9,7 +9,7 @@ export interface Field {
 
 /** Labels the GUI shows on a line of their own, with the value on a later line. */
 const STACKED_LABELS = new Set(['support_contract_expiry', 'activation_expiry', 'deployment_id']);
-const HEADER_KEYS = new Set(['key', 'name', 'entry', 'field', 'setting']);
+const HEADER_KEYS = new Set(['key', 'item', 'name', 'entry', 'field', 'setting']);
 
 export function normaliseKey(raw: string): string {
   return raw
@@ -26,8 +26,10 @@ export function normaliseKey(raw: string): string {
 export function extractFields(lines: readonly string[]): Field[] {
   const fields: Field[] = [];
   let pendingLabel: string | null = null;
+  const headers = tableHeaderRows(lines);
 
-  for (const line of lines) {
+  for (const [index, line] of lines.entries()) {
+    if (headers.has(index)) continue;
     const trimmed = line.trim();
     if (isTableBorder(trimmed)) continue;
 
@@ -73,4 +75,19 @@ export function extractFields(lines: readonly string[]): Field[] {
     if (STACKED_LABELS.has(normaliseKey(trimmed))) pendingLabel = trimmed;
   }
   return fields;
+}
+
+/**
+ * Header rows of Symfony tables: the one row between the first two borders,
+ * when rows follow. Found by place, not by name, because fwconsole prints the
+ * header in the PBX's language (`Item | Value`, `Key | Value`, ...).
+ */
+function tableHeaderRows(lines: readonly string[]): Set<number> {
+  const headers = new Set<number>();
+  for (let i = 1; i + 2 < lines.length; i++) {
+    if (!isTableBorder(lines[i - 1]!.trim()) || !isTableBorder(lines[i + 1]!.trim()) || !tableCells(lines[i]!.trim())) continue;
+    if (i >= 2 && tableCells(lines[i - 2]!.trim())) continue;
+    if (tableCells(lines[i + 2]!.trim())) headers.add(i);
+  }
+  return headers;
 }

@@ -2,8 +2,10 @@ import { safeLine, TEXT_LIMITS } from '../../core/safe-text.js';
 import { parseJson } from '../../core/strict-json.js';
 import { cleanOutput, isTableBorder, tableCells } from './clean.js';
 import type { ParseResult } from './licence-info.js';
+import { moduleState, type ModuleState } from './status-words.js';
 
-export type ModuleState = 'enabled' | 'disabled' | 'not-installed' | 'broken' | 'unknown';
+export type { ModuleState } from './status-words.js';
+export { moduleState } from './status-words.js';
 
 export interface ModuleRow {
   readonly name: string;
@@ -13,31 +15,14 @@ export interface ModuleRow {
   readonly state: ModuleState;
   /** `Commercial`, `Commercial+`, `GPLv3+`, ...: not localised. */
   readonly license: string;
+  /** From the License column only; a licence key in `sa info` makes a module commercial too (see licensedModules). */
   readonly commercial: boolean;
+  /** `Sangoma`, `Unsigned`, `Unknown`, or '' when fwconsole does not check signatures: not localised. */
+  readonly signature: string;
 }
 
-/**
- * Status words by language. Only words we know map to a state; anything
- * else is `unknown` - a disabled commercial module must never be guessed enabled.
- * English texts come from FreePBX's Moduleadmin (`Enabled and up to date`, ...).
- */
-const STATUS_WORDS: ReadonlyArray<{ re: RegExp; state: ModuleState }> = [
-  { re: /^not installed|^non installato|^nicht installiert/i, state: 'not-installed' },
-  { re: /^broken/i, state: 'broken' },
-  { re: /^disabled|^disattivato|^deaktiviert|^deshabilitado|^desactivado|^d[ée]sactiv/i, state: 'disabled' },
-  {
-    re: /^enabled|^online upgrade available|^newer than online version|^attivato|^abilitato|^aktivieren|^aktiviert|^habilitado|^activado|^activ[ée]/i,
-    state: 'enabled',
-  },
-];
-
+/** English column names; other languages translate them, so position is the fallback. */
 const COLUMN_NAMES = ['module', 'version', 'status', 'license', 'signature'];
-
-export function moduleState(statusText: string): ModuleState {
-  const text = statusText.trim();
-  for (const { re, state } of STATUS_WORDS) if (re.test(text)) return state;
-  return 'unknown';
-}
 
 export function isCommercial(license: string): boolean {
   return /^commercial/i.test(license.trim());
@@ -74,27 +59,45 @@ function describe(row: ModuleRow): string {
 }
 
 function parseTable(lines: readonly string[]): ParseResult<ModuleRow[]> {
-  let columns: number[] = [0, 1, 2, 3];
-  const rows: ModuleRow[] = [];
-  let sawTable = false;
+  // Symfony tables: border, header row, border, rows, border. The header is
+  // translated (`Modul`, `Versione`...), so it is found by its place, and its
+  // English names only reorder the columns when they are there.
+  const segments: string[][][] = [[]];
+  let borders = 0;
   for (const line of lines) {
     if (isTableBorder(line)) {
-      sawTable = true;
+      borders++;
+      if (segments.at(-1)!.length > 0) segments.push([]);
       continue;
     }
     const cells = tableCells(line);
-    if (!cells) continue;
-    sawTable = true;
-    const lower = cells.map((c) => c.toLowerCase());
-    if (lower[0] === 'module' || (lower.includes('status') && lower.includes('license'))) {
-      columns = COLUMN_NAMES.slice(0, 4).map((name, i) => (lower.indexOf(name) >= 0 ? lower.indexOf(name) : i));
-      continue;
-    }
+    if (cells) segments.at(-1)!.push(cells);
+  }
+  const rowsIn = segments.filter((s) => s.length > 0);
+  if (borders === 0 && rowsIn.length === 0) {
+    return { ok: false, problem: 'no module table found (expected rows like "| module | version | status | license |")' };
+  }
+  let columns = COLUMN_NAMES.map((_, i) => i);
+  let body = rowsIn.flat();
+  const first = rowsIn[0];
+  const headerByPlace = borders >= 2 && rowsIn.length >= 2 && first !== undefined && first.length === 1;
+  const headerRow = headerByPlace ? first[0]! : body.find((cells) => isEnglishHeader(cells));
+  if (headerRow) {
+    const lower = headerRow.map((c) => c.toLowerCase());
+    if (isEnglishHeader(headerRow)) columns = COLUMN_NAMES.map((name, i) => (lower.indexOf(name) >= 0 ? lower.indexOf(name) : i));
+    body = body.filter((cells) => cells !== headerRow);
+  }
+  const rows: ModuleRow[] = [];
+  for (const cells of body) {
     const row = toRow(columns.map((i) => cells[i] ?? ''));
     if (row) rows.push(row);
   }
-  if (!sawTable) return { ok: false, problem: 'no module table found (expected rows like "| module | version | status | license |")' };
   return { ok: true, value: rows };
+}
+
+function isEnglishHeader(cells: readonly string[]): boolean {
+  const lower = cells.map((c) => c.toLowerCase());
+  return lower[0] === 'module' || (lower.includes('status') && lower.includes('license'));
 }
 
 function parseJsonLines(lines: readonly string[]): ParseResult<ModuleRow[]> {
@@ -123,7 +126,7 @@ function parseJsonLines(lines: readonly string[]): ParseResult<ModuleRow[]> {
 
 /** Cells from JSON may hold any character (JSON escapes): each is made a safe, bounded line here. */
 function toRow(cells: readonly string[]): ModuleRow | null {
-  const [name = '', version = '', statusText = '', license = ''] = cells.map((c) => safeLine(c, TEXT_LIMITS.name));
+  const [name = '', version = '', statusText = '', license = '', signature = ''] = cells.map((c) => safeLine(c, TEXT_LIMITS.name));
   if (name === '') return null;
-  return { name, version, statusText, state: moduleState(statusText), license, commercial: isCommercial(license) };
+  return { name, version, statusText, state: moduleState(statusText), license, commercial: isCommercial(license), signature };
 }

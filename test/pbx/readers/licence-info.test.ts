@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatExpiry } from '../../../src/core/expiry.js';
+import { extractFields } from '../../../src/pbx/readers/fields.js';
 import { decodeSupportContract, parseLicenceInfo } from '../../../src/pbx/readers/licence-info.js';
 
 const contract = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64');
@@ -52,6 +53,27 @@ describe('parseLicenceInfo', () => {
     expect(items(text)).toEqual([
       ['activation', 'never'],
       ['license:areminder', '2026-12-01'],
+    ]);
+  });
+
+  it.each([
+    ['Item', 'Value'],
+    ['Elemento', 'Valore'],
+  ])('does not record the %s | %s header of an sa update table as a field', (item, value) => {
+    const text = [
+      '+-----------------+------------+',
+      `| ${item} | ${value} |`,
+      '+-----------------+------------+',
+      '| Expires         | 2030-09-04 |',
+      '| sysadmin_exp    | 2027-06-14 |',
+      '+-----------------+------------+',
+    ].join('\n');
+    const fields = extractFields(text.split('\n')).map((f) => f.key);
+
+    expect(fields).toEqual(['expires', 'sysadmin_exp']);
+    expect(items(text)).toEqual([
+      ['activation', '2030-09-04'],
+      ['license:sysadmin', '2027-06-14'],
     ]);
   });
 

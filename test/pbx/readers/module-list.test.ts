@@ -10,7 +10,9 @@ describe('moduleState', () => {
     ['Enabled; Not available online', 'enabled'],
     ['Online upgrade available (17.0.2)', 'enabled'],
     ['Disabled', 'disabled'],
-    ['Disabled; Pending upgrade to 17.0.2', 'disabled'],
+    ['Disabled; Pending upgrade to 17.0.2', 'needs-upgrade'],
+    ['Not Installed (Available online: 17.0.1.15)', 'not-installed'],
+    ['Newer than online version (17.0.9)', 'enabled'],
     ['Not Installed (Locally available)', 'not-installed'],
     ['Broken', 'broken'],
     ['Attivato', 'enabled'],
@@ -18,7 +20,9 @@ describe('moduleState', () => {
     ['Aktivieren', 'enabled'],
     ['Deaktiviert', 'disabled'],
     ['Включено', 'unknown'],
-    ['有効', 'unknown'],
+    ['有効', 'enabled'],
+    ['Aktiviert; Online nicht verf&uuml;gbar', 'enabled'],
+    ['Enabledx', 'unknown'],
     ['', 'unknown'],
   ])('%j is %s', (text, state) => {
     expect(moduleState(text)).toBe(state);
@@ -34,7 +38,7 @@ describe('parseModuleList --format=json', () => {
 
     expect(parseModuleList(`Cannot load the ionCube PHP Loader - it was already loaded\n${text}`)).toEqual({
       ok: true,
-      value: [{ name: 'sysadmin', version: '17.0.27', statusText: 'Disattivato', state: 'disabled', license: 'Commercial', commercial: true }],
+      value: [{ name: 'sysadmin', version: '17.0.27', statusText: 'Disattivato', state: 'disabled', license: 'Commercial', commercial: true, signature: 'Sangoma' }],
     });
   });
 
@@ -61,8 +65,32 @@ describe('parseModuleList table', () => {
     const parsed = parseModuleList(text);
 
     expect(parsed.ok && parsed.value).toEqual([
-      { name: 'cos', version: '17.0.3', statusText: 'Disabled', state: 'disabled', license: 'Commercial', commercial: true },
+      { name: 'cos', version: '17.0.3', statusText: 'Disabled', state: 'disabled', license: 'Commercial', commercial: true, signature: 'Sangoma' },
     ]);
+  });
+
+  it('skips a translated header (found by its place between the first two borders) and reads by position', () => {
+    const text = [
+      '+--------+----------+-------------+------------+----------+',
+      '| Modulo | Versione | Stato       | Licenza    | Firma    |',
+      '+--------+----------+-------------+------------+----------+',
+      '| cos    | 17.0.3   | Disattivato | Commercial | Unsigned |',
+      '| zulu   | 17.0.9   | Rovinato    | Commercial | Sangoma  |',
+      '+--------+----------+-------------+------------+----------+',
+    ].join('\n');
+
+    const parsed = parseModuleList(text);
+
+    expect(parsed.ok && parsed.value).toEqual([
+      { name: 'cos', version: '17.0.3', statusText: 'Disattivato', state: 'disabled', license: 'Commercial', commercial: true, signature: 'Unsigned' },
+      { name: 'zulu', version: '17.0.9', statusText: 'Rovinato', state: 'broken', license: 'Commercial', commercial: true, signature: 'Sangoma' },
+    ]);
+  });
+
+  it('keeps a lone data row between borders (no header) as a module', () => {
+    const parsed = parseModuleList(['+---+', '| zulu | 17.0.9 | Enabled | Commercial |', '+---+'].join('\n'));
+
+    expect(parsed.ok && parsed.value.map((m) => [m.name, m.signature])).toEqual([['zulu', '']]);
   });
 
   it('reads headerless rows (a grep of the table) by position', () => {

@@ -26,7 +26,7 @@ const EXPECTED: Record<string, (text: string) => void> = {
     expect(cleanOutput(text).noise).toEqual(['Cannot load the ionCube PHP Loader - it was already loaded']);
     expect(parsed).toEqual({
       ok: true,
-      value: [{ name: 'framework', version: '17.0.17', statusText: 'Enabled', state: 'enabled', license: 'GPLv2+', commercial: false }],
+      value: [{ name: 'framework', version: '17.0.17', statusText: 'Enabled', state: 'enabled', license: 'GPLv2+', commercial: false, signature: 'Sangoma' }],
     });
   },
   'ma-listonline-commercial.txt': (text) => {
@@ -40,6 +40,7 @@ const EXPECTED: Record<string, (text: string) => void> = {
         state: 'not-installed',
         license: 'Commercial',
         commercial: true,
+        signature: '',
       },
     ]);
   },
@@ -68,6 +69,44 @@ const EXPECTED: Record<string, (text: string) => void> = {
       ['support-contract', { kind: 'date', date: '2024-09-01' }],
     ]);
   },
+  'ma-list-it-fpbx16-header.txt': (text) => {
+    // Italian, with a half-translated header (Versione): the Status words are it_IT's own.
+    const rows = modules(text);
+
+    expect(rows.filter((m) => m.commercial).map((m) => [m.name, m.state])).toEqual([
+      ['adv_recovery', 'disabled'],
+      ['areminder', 'disabled'],
+      ['broadcast', 'disabled'],
+    ]);
+    expect(rows.find((m) => m.name === 'amd')).toMatchObject({ version: '16.0.3', statusText: 'Attivato', state: 'enabled', signature: 'Sangoma' });
+    expect(rows.find((m) => m.name === 'builtin')).toMatchObject({ state: 'enabled', signature: 'Unsigned' });
+    expect(rows.some((m) => m.state === 'unknown')).toBe(false);
+  },
+  'ma-list-it-fpbx17.txt': (text) => {
+    // Rows only (pasted without the header): read by position.
+    const rows = modules(text);
+
+    expect(rows.filter((m) => m.state === 'disabled').map((m) => m.name)).toEqual(['adv_recovery', 'areminder', 'broadcast', 'callaccounting']);
+    expect(rows.every((m) => m.state === 'enabled' || m.state === 'disabled')).toBe(true);
+  },
+  'ma-list-broken-unsigned.txt': (text) => {
+    const rows = modules(text);
+
+    expect(rows.filter((m) => m.state === 'broken').map((m) => m.name)).toEqual(['accountcodepreserve', 'allowlist']);
+    expect(rows.filter((m) => m.commercial).map((m) => [m.name, m.state, m.signature])).toEqual([
+      ['adv_recovery', 'enabled', 'Unsigned'],
+      ['areminder', 'enabled', 'Unsigned'],
+    ]);
+  },
+  'ma-list-disabled-commercial-fpbx16.txt': (text) => {
+    expect(modules(text).filter((m) => m.commercial && m.state === 'disabled').map((m) => m.name)).toEqual(['areminder', 'broadcast']);
+  },
+  'ma-list-not-installed-commercial.txt': (text) => {
+    expect(modules(text).filter((m) => m.commercial).map((m) => [m.name, m.version, m.state])).toEqual([
+      ['adv_recovery', '', 'not-installed'],
+      ['areminder', '', 'not-installed'],
+    ]);
+  },
   'cron-line-asterisk.txt': (text) => {
     // Not fwconsole output at all: every reader must refuse it rather than record "no modules".
     expect(parseLicenceInfo(text).ok).toBe(false);
@@ -75,6 +114,12 @@ const EXPECTED: Record<string, (text: string) => void> = {
     expect(recogniseFailure(cleanOutput(text).lines)).toBeNull();
   },
 };
+
+function modules(text: string) {
+  const parsed = parseModuleList(text);
+  if (!parsed.ok) throw new Error(parsed.problem);
+  return parsed.value;
+}
 
 describe('real FreePBX outputs', () => {
   it('has an expectation for every captured file', () => {
