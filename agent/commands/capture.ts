@@ -1,8 +1,8 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { captureBundle } from '../../src/app/capture.js';
 import { systemClock } from '../../src/core/clock.js';
-import { UsageError } from '../../src/errors.js';
+import { AgentError, UsageError } from '../../src/errors.js';
 import { LocalShell } from '../../src/pbx/local-shell.js';
 import { EXIT } from '../exit-codes.js';
 import { print, startRuntime, type GlobalOptions } from '../runtime.js';
@@ -28,7 +28,12 @@ export async function captureCommand(options: CaptureCommandOptions): Promise<nu
       throw new UsageError(`cannot write ${output}: ${code === 'EEXIST' ? 'it already exists' : (err as Error).message}`, 'Choose another file with --output.');
     }
     try {
-      writeSync(fd, result.bundle);
+      // writeSync may write less than asked (a full disk shows as ENOSPC on the next call).
+      for (let written = 0; written < result.bundle.length; ) written += writeSync(fd, result.bundle, written);
+    } catch (err) {
+      // Half a bundle is no bundle: nothing is left behind to be sent by mistake.
+      rmSync(output, { force: true });
+      throw new AgentError(`cannot write ${output}: ${(err as Error).message}`, 'Free some space (or choose another place with --output) and run capture again.', { cause: err });
     } finally {
       closeSync(fd);
     }
