@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { recordPurchase } from '../../src/sandbox/portal-side.js';
@@ -108,5 +108,19 @@ describe('the disk holding the store is full', () => {
     } else {
       expect(run).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/disk .* is full/) });
     }
+  });
+
+  it('capture onto a full disk: exit 1 saying so, and no half bundle left behind', async () => {
+    const disk = tmpfs('1m');
+    const world = await faultWorld(join(tmp(), 's'));
+    fillUp(disk);
+    const output = join(disk, 'bundle.tar.gz');
+
+    const capture = await world.cli(['capture', '--output', output]);
+
+    expect(capture.code, capture.stderr).toBe(1);
+    expect(capture.stderr).toMatch(/^error: cannot write .*bundle\.tar\.gz: .*(ENOSPC|no space)/i);
+    expect(capture.stderr).toContain('Free some space');
+    expect(existsSync(output)).toBe(false);
   });
 });
