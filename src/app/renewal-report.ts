@@ -78,7 +78,8 @@ export function buildRenewalReport(store: Store, query: ReportQuery): RenewalRep
   const known = new Map(store.expiries.deployments().map((d) => [d.id, d]));
   const pending = new Map(store.runs.latestPerDeployment(deploymentId).map((r) => [r.deploymentId, new Map(pendingFrom(r.details).map((p) => [p.item, p.portal]))]));
   const lastOk = new Map(store.runs.latestSuccessfulPerDeployment(deploymentId).map((r) => [r.deploymentId, r.endedAt ?? r.startedAt]));
-  const revisions = query.revisions ? store.reports.revisions(deploymentId) : null;
+  // Counted only for the items the report holds: with `until` (and no `never` items), the dated ones up to it.
+  const revisions = query.revisions ? store.reports.revisions(deploymentId, query.everything ? null : until) : null;
   const renewals = query.renewalsSince === undefined ? null : groupBy(store.reports.renewalsSince(query.renewalsSince, deploymentId), (r) => revisionKey(r.deploymentId, r.item));
 
   const todayMs = Date.parse(`${query.today}T00:00:00Z`);

@@ -75,16 +75,27 @@ export class ExpiryReportQueries {
     return rows.map(([deploymentId, item, kind, moduleKey, label, expiry]) => ({ deploymentId, item, kind, moduleKey, label, expiry }));
   }
 
-  /** Every item's change count and newest change, keyed by `revisionKey(deployment, item)`. */
-  revisions(deploymentId?: string): Map<string, ItemRevision> {
-    // Walks the (deployment_id, item, changed_at) index: no table rows are read.
+  /**
+   * The change count and newest change of every item (of one deployment), or only of the items dated on or
+   * before `until`, keyed by `revisionKey(deployment, item)`.
+   */
+  revisions(deploymentId?: string, until: string | null = null): Map<string, ItemRevision> {
+    const args = [...(until === null ? [] : [until]), ...(deploymentId === undefined ? [] : [deploymentId])];
+    // Every item: walks the (deployment_id, item, changed_at) index, no table rows are read. Items up to a day:
+    // those items first (CROSS JOIN keeps that order), then each one's changes by the same index; a fleet's
+    // `calendar --within 90d` counts a quarter of the changes.
+    const sql =
+      until === null
+        ? `SELECT deployment_id, item, COUNT(*), MAX(changed_at) FROM expiry_changes
+           ${deploymentId === undefined ? '' : 'WHERE deployment_id = ?'} GROUP BY deployment_id, item`
+        : `SELECT c.deployment_id, c.item, COUNT(*), MAX(c.changed_at)
+           FROM items i CROSS JOIN expiry_changes c ON c.deployment_id = i.deployment_id AND c.item = i.item
+           WHERE i.expiry <> 'never' AND i.expiry <= ? ${deploymentId === undefined ? '' : 'AND i.deployment_id = ?'}
+           GROUP BY c.deployment_id, c.item`;
     const rows = this.db
-      .prepare(
-        `SELECT deployment_id, item, COUNT(*), MAX(changed_at) FROM expiry_changes
-         ${deploymentId === undefined ? '' : 'WHERE deployment_id = ?'} GROUP BY deployment_id, item`,
-      )
+      .prepare(sql)
       .raw()
-      .all(...(deploymentId === undefined ? [] : [deploymentId])) as Array<[string, string, number, string]>;
+      .all(...args) as Array<[string, string, number, string]>;
     return new Map(rows.map(([deployment, item, changes, lastChangedAt]) => [revisionKey(deployment, item), { changes, lastChangedAt }]));
   }
 

@@ -87,6 +87,25 @@ describe('calendar feed', () => {
     expect(cos.getFirstPropertyValue('sequence')).toBe(0);
   });
 
+  it('a feed narrowed to the next days (--within) gives its events the same SEQUENCE and DTSTAMP as the full feed', () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    recordCheck(store, { id: '631001', host: 'rome', at: '2026-11-25T02:00:00.000Z', items: ITEMS });
+    recordCheck(store, { id: '631002', host: 'oslo', at: '2026-11-25T03:00:00.000Z', items: ITEMS });
+    const renewed = ITEMS.map((i): ItemSpec => (i[1] === 'zulu' ? ['module-license', 'zulu', '2027-01-20', LABEL] : i));
+    recordCheck(store, { id: '631001', host: 'rome', at: '2026-11-26T02:00:00.000Z', items: renewed });
+    const stamped = (text: string) => events(text).map((e) => [String(e.getFirstPropertyValue('uid')), e.getFirstPropertyValue('sequence'), String(e.getFirstPropertyValue('dtstamp'))]);
+
+    const full = stamped(feedText(store));
+    const within = stamped(renderCalendar(calendarFeed(buildRenewalReport(store, { today: TODAY, withinDays: 60, revisions: true }), SETTINGS)));
+
+    // zulu of 631001 moved to 2027-01-20 (55 days ahead): in the narrowed feed, with its one change counted.
+    // areminder (expired), zulu and cos of both deployments; not the activation (2030).
+    expect(within).toHaveLength(6);
+    expect(within.some(([uid]) => String(uid).startsWith('631001-activation'))).toBe(false);
+    expect(within).toEqual(full.filter(([uid]) => within.some(([w]) => w === uid)));
+    expect(within.find(([uid]) => uid === '631001-license-zulu@pbx-activation-agent')).toEqual(['631001-license-zulu@pbx-activation-agent', 1, '2026-11-26T02:00:00Z']);
+  });
+
   it('an empty store gives a valid calendar with no event', () => {
     const text = renderCalendar({ today: TODAY, events: [] });
 
