@@ -1,5 +1,6 @@
 import type { ItemKind } from '../core/items.js';
 import type { Database } from './database.js';
+import type { StoredItem } from './expiries.js';
 
 /**
  * The reads behind what operators look at (the renewal list, the calendar feed, the timeline page, the
@@ -9,15 +10,7 @@ import type { Database } from './database.js';
  */
 
 /** An item as the views read it (its deployment's host and product come from `deployments`). */
-export interface ReportItemRow {
-  readonly deploymentId: string;
-  readonly item: string;
-  readonly kind: ItemKind;
-  readonly moduleKey: string | null;
-  readonly label: string;
-  /** `YYYY-MM-DD` or `never`. */
-  readonly expiry: string;
-}
+export type ReportItemRow = Pick<StoredItem, 'deploymentId' | 'item' | 'kind' | 'moduleKey' | 'label' | 'expiry'>;
 
 export interface ItemFilter {
   /** Items whose date is on or before this day (`YYYY-MM-DD`); null: every dated item. */

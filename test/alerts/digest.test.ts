@@ -1,7 +1,5 @@
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { digestPeriod } from '../../src/alerts/digest.js';
 import { AlertService } from '../../src/alerts/service.js';
 import { AlertSettings } from '../../src/config/alerts-schema.js';
@@ -12,6 +10,7 @@ import { WebhookChannel } from '../../src/notify/webhook.js';
 import { Store } from '../../src/store/store.js';
 import { useReceivers, type Receiver } from '../helpers/receiver.js';
 import { recordCheck } from '../helpers/report-store.js';
+import { useSmtpRelays } from '../helpers/smtp-relay.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
@@ -117,29 +116,10 @@ describe('the weekly digest', () => {
 });
 
 describe('the digest by e-mail', () => {
-  const servers: SMTPServer[] = [];
-  afterEach(async () => {
-    for (const s of servers.splice(0)) await new Promise<void>((resolve) => s.close(() => resolve()));
-  });
+  const smtpRelay = useSmtpRelays();
 
   it('is multipart: the text, and an HTML table with every text escaped', async () => {
-    const mail: string[] = [];
-    const server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      logger: false,
-      onData(stream, _session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          mail.push(Buffer.concat(chunks).toString('utf8'));
-          callback();
-        });
-      },
-    });
-    servers.push(server);
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.server.address() as AddressInfo).port;
+    const { port, mail } = await smtpRelay();
     const dir = tmp();
     const settings = AlertSettings.parse({ thresholds: [], digest: MONDAY_8, channels: [{ type: 'email', to: ['ops@example.com'], from: 'pbx@example.com', smtp: { host: '127.0.0.1', port, security: 'none' } }] });
     const channels: Channel[] = await buildChannels(settings, join(dir, 'agent.json'), {});

@@ -1,41 +1,16 @@
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { addDays, calendarDate } from '../../src/core/expiry.js';
 import { runCli } from '../helpers/cli.js';
 import { fakePbx, saInfo } from '../helpers/fake-pbx.js';
 import { useReceivers } from '../helpers/receiver.js';
+import { useSmtpRelays } from '../helpers/smtp-relay.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
 const tmp = useTmpDirs();
 const receiver = useReceivers();
-const smtpServers: SMTPServer[] = [];
-afterEach(async () => {
-  for (const s of smtpServers.splice(0)) await new Promise<void>((resolve) => s.close(() => resolve()));
-});
-
-/** A plain local relay on 127.0.0.1 that keeps every message it takes. */
-async function smtpRelay(): Promise<{ port: number; mail: string[] }> {
-  const mail: string[] = [];
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['AUTH', 'STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
-        mail.push(Buffer.concat(chunks).toString('utf8'));
-        callback();
-      });
-    },
-  });
-  smtpServers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { port: (server.server.address() as AddressInfo).port, mail };
-}
+const smtpRelay = useSmtpRelays();
 
 /** A real hook: records the byte size of each ALERT_* variable, and the body and JSON of the expiry alert. */
 function hook(dir: string): { path: string; out: string } {

@@ -8,6 +8,7 @@ import { ConfigError } from '../../src/errors.js';
 import { parseInventory } from '../../src/fleet/inventory.js';
 import { serviceNotifier } from '../../src/service/sd-notify.js';
 import { runCli } from '../helpers/cli.js';
+import { configProblems } from '../helpers/config-problems.js';
 import { makeSandbox } from '../helpers/sandbox.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
@@ -53,21 +54,13 @@ function withSetting(path: string, value: unknown, base: Record<string, any> = {
   return config;
 }
 
-function problems(config: object): readonly string[] {
-  try {
-    parseConfig(JSON.stringify(config), '/etc/pbx-activation-agent/config.json');
-    return [];
-  } catch (err) {
-    return (err as ConfigError).problems;
-  }
-}
 
 describe('duration settings have a maximum', () => {
   it.each(SETTINGS)('%s: its maximum (%s) is accepted, one second more is refused, and the README says so', (path, max) => {
     const above = `${max}1s`;
 
-    expect(problems(withSetting(path, max))).toEqual([]);
-    expect(problems(withSetting(path, above))).toEqual([expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: must be (at most|between \\S+ and) ${max}$`))]);
+    expect(configProblems(withSetting(path, max))).toEqual([]);
+    expect(configProblems(withSetting(path, above))).toEqual([expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: must be (at most|between \\S+ and) ${max}$`))]);
     expect(README).toMatch(new RegExp(`\\| [^|\\n]*\`${path.replace('.', '\\.')}\`[^|\\n]*\\| [^|\\n]*\`${max}\``));
   });
 

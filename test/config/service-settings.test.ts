@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { parseListen } from '../../src/config/listen.js';
-import { ConfigError } from '../../src/errors.js';
+import { configProblems } from '../helpers/config-problems.js';
 
-function problems(config: object): readonly string[] {
-  try {
-    parseConfig(JSON.stringify(config), '/etc/pbx-activation-agent/config.json');
-    return [];
-  } catch (err) {
-    return (err as ConfigError).problems;
-  }
-}
 
 describe('service settings', () => {
   it('defaults: a daily window, 5 min to 6 h retries, 400 days of runs, no metrics listener', () => {
@@ -27,11 +19,11 @@ describe('service settings', () => {
     [{ metrics: { listen: '192.0.2.10:9468' } }, 'metrics.listen: 192.0.2.10 is not a loopback address; metrics would be reachable from the network (set metrics.allowRemote: true if that is intended)'],
     [{ retention: { runs: 'forever' } }, 'retention.runs: "forever" is not a duration (use e.g. 90s, 10m, 2h, 1d)'],
   ])('%j is refused', (config, problem) => {
-    expect(problems(config)).toEqual([problem]);
+    expect(configProblems(config)).toEqual([problem]);
   });
 
   it('a remote listener is accepted when allowed', () => {
-    expect(problems({ metrics: { listen: '0.0.0.0:9468', allowRemote: true } })).toEqual([]);
+    expect(configProblems({ metrics: { listen: '0.0.0.0:9468', allowRemote: true } })).toEqual([]);
   });
 
   it.each([
