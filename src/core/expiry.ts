@@ -1,3 +1,5 @@
+import { localToUtc } from './zoned-time.js';
+
 /**
  * Expiry values as FreePBX shows them. `Never` is a value of its own, never a
  * far-future date and never 0: it sorts after every date and has no days left.
@@ -88,16 +90,11 @@ export function calendarDate(instant: Date, timeZone?: string): string {
   return `${get('year')}-${get('month')}-${get('day')}`;
 }
 
-/** The instant a calendar date begins in a time zone (default: the host's); DST shifts of that day are ignored. */
+/** The instant a calendar date begins in a time zone (default: the host's). */
 export function startOfDay(date: string, timeZone?: string): Date {
-  const utcMidnight = Date.parse(`${date}T00:00:00Z`);
   if (timeZone === undefined) return new Date(`${date}T00:00:00`);
-  const probe = new Date(utcMidnight);
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(probe);
-  const minute = Number(parts.find((p) => p.type === 'hour')?.value ?? 0) * 60 + Number(parts.find((p) => p.type === 'minute')?.value ?? 0);
-  // At 00:00 UTC the zone shows either `date` (zone ahead of UTC) or the day before (behind).
-  const offset = calendarDate(probe, timeZone) === date ? minute : minute - 1440;
-  return new Date(utcMidnight - offset * 60_000);
+  const [year, month, day] = date.split('-').map(Number) as [number, number, number];
+  return new Date(localToUtc({ year, month, day, hour: 0, minute: 0, second: 0 }, timeZone));
 }
 
 export function addDays(date: string, days: number): string {

@@ -46,14 +46,23 @@ export function localParts(date: Date, timeZone: string | undefined): LocalTime 
 /** The UTC instant of a wall-clock time in a zone (in a DST gap: the instant one offset later). */
 export function localToUtc(t: LocalTime, timeZone: string | undefined): number {
   const wall = Date.UTC(t.year, t.month - 1, t.day, t.hour, t.minute, t.second);
-  let ts = wall - offsetAt(wall, timeZone);
+  const guess = wall - offsetAt(wall, timeZone);
   // The offset at the guess may differ from the offset at the result (near a DST change): one correction.
-  ts = wall - offsetAt(ts, timeZone);
-  return ts;
+  const corrected = wall - offsetAt(guess, timeZone);
+  if (wallClock(corrected, timeZone) === wall) return corrected;
+  if (wallClock(guess, timeZone) === wall) return guess;
+  // Neither shows that wall time: it falls in a gap (e.g. midnight where summer time starts at 00:00). The
+  // later candidate is the instant one offset later, the first that exists.
+  return Math.max(guess, corrected);
+}
+
+/** The wall-clock time an instant shows in the zone, as if it were UTC (whole seconds). */
+function wallClock(ts: number, timeZone: string | undefined): number {
+  const p = localParts(new Date(ts), timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
 }
 
 function offsetAt(ts: number, timeZone: string | undefined): number {
-  const p = localParts(new Date(ts), timeZone);
-  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(ts / 1000) * 1000;
+  return wallClock(ts, timeZone) - Math.floor(ts / 1000) * 1000;
 }
 

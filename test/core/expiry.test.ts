@@ -8,6 +8,7 @@ import {
   formatExpiry,
   NEVER,
   parseExpiry,
+  startOfDay,
   toDayMonYear,
 } from '../../src/core/expiry.js';
 
@@ -87,6 +88,20 @@ describe('calendar helpers', () => {
   it('formats DD-Mon-YYYY the way FreePBX prints activation expiry', () => {
     expect(toDayMonYear('2030-09-04')).toBe('04-Sep-2030');
     expect(formatExpiry(parseExpiry(toDayMonYear('2030-09-04'))!)).toBe('2030-09-04');
+  });
+
+  it('finds the instant a day begins in a zone, also on the days clocks change', () => {
+    expect(startOfDay('2026-11-26', 'UTC').toISOString()).toBe('2026-11-26T00:00:00.000Z');
+    expect(startOfDay('2026-11-26', 'Europe/Rome').toISOString()).toBe('2026-11-25T23:00:00.000Z');
+    expect(startOfDay('2026-11-26', 'Asia/Kolkata').toISOString()).toBe('2026-11-25T18:30:00.000Z');
+    expect(startOfDay('2026-11-26', 'America/New_York').toISOString()).toBe('2026-11-26T05:00:00.000Z');
+    // Summer time starts at 02:00 that day: midnight is still winter time; the next day begins in summer time.
+    expect(startOfDay('2026-03-29', 'Europe/Rome').toISOString()).toBe('2026-03-28T23:00:00.000Z');
+    expect(startOfDay('2026-03-30', 'Europe/Rome').toISOString()).toBe('2026-03-29T22:00:00.000Z');
+    // Each calendar date of the result, in the zone, is the day asked for.
+    for (const zone of ['Pacific/Kiritimati', 'Pacific/Pago_Pago', 'America/Santiago', 'Australia/Lord_Howe']) {
+      for (const day of ['2026-04-05', '2026-09-06', '2026-10-04', '2026-11-26']) expect(calendarDate(startOfDay(day, zone), zone), `${day} ${zone}`).toBe(day);
+    }
   });
 
   it('adds days across months and leap years', () => {
