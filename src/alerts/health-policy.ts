@@ -1,5 +1,6 @@
 import { formatDuration } from '../core/duration.js';
 import { compareExpiry, daysLeft, expiryFromStored } from '../core/expiry.js';
+import { moduleOfLicence } from '../core/items.js';
 import type { Severity } from '../store/outbox.js';
 import type { RunRecord } from '../store/runs.js';
 import type { AlertMark, HostRunFacts } from '../store/alert-state.js';
@@ -175,7 +176,7 @@ export function moduleConditions(
   for (const m of modules) {
     const what = MODULE_KIND.get(m.state);
     if (!what) continue;
-    const licence = licences.find((l) => l.moduleKey !== null && (aliases.get(l.moduleKey) ?? l.moduleKey) === m.name);
+    const licence = licences.find((l) => moduleOfLicence(l.moduleKey, aliases) === m.name);
     if (!licence) continue;
     const days = daysLeft(expiryFromStored(licence.expiry), today);
     if (days !== null && days < 0) continue;

@@ -1,5 +1,5 @@
 import { compareExpiry, daysLeft, expiryFromStored } from '../core/expiry.js';
-import type { ItemKind } from '../core/items.js';
+import { moduleOfLicence, type ItemKind } from '../core/items.js';
 import { compareText } from '../core/order.js';
 import type { RenewalSourceKind } from '../config/schema.js';
 import type { ModuleState } from '../pbx/readers/module-list.js';
@@ -122,7 +122,7 @@ function statusItems(stored: readonly StoredItem[], modules: ReadonlyMap<string,
     .map((i) => ({ i, expiry: expiryFromStored(i.expiry) }))
     .sort((a, b) => compareExpiry(a.expiry, b.expiry) || compareText(a.i.item, b.i.item))
     .map(({ i, expiry }): StatusItem => {
-      const module = i.moduleKey && i.moduleKey !== 'global' ? (moduleAliases.get(i.moduleKey) ?? i.moduleKey) : null;
+      const module = moduleOfLicence(i.moduleKey, moduleAliases);
       const row = module === null ? undefined : modules.get(module);
       return {
         item: i.item,

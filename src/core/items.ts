@@ -21,6 +21,15 @@ export const MODULE_KEY = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Deployment ids are short alphanumeric strings (real ones are digits; redacted samples use x). */
 export const DEPLOYMENT_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 
+/**
+ * The module directory (`ma list` name) a licence key stands for: `pbx.moduleAliases` where the two differ
+ * (a key is data: looked up in a Map), else the key itself; null for no key and the global licence.
+ */
+export function moduleOfLicence(moduleKey: string | null, aliases: ReadonlyMap<string, string>): string | null {
+  if (moduleKey === null || moduleKey === 'global') return null;
+  return aliases.get(moduleKey) ?? moduleKey;
+}
+
 export function itemId(kind: ItemKind, moduleKey: string | null): string {
   switch (kind) {
     case 'activation':

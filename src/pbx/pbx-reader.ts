@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { whyStopped } from '../clock/deadline.js';
 import { compareExpiry, formatExpiry } from '../core/expiry.js';
 import type { LicensedItem } from '../core/items.js';
-import { DEPLOYMENT_ID } from '../core/items.js';
+import { DEPLOYMENT_ID, moduleOfLicence } from '../core/items.js';
 import { safeLine } from '../core/safe-text.js';
 import { PbxError, type CommandEvidence } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -280,7 +280,10 @@ export interface RunOptions {
 /** Module directory names that a licence key in `sa info` makes commercial. */
 export function licensedModuleNames(items: readonly LicensedItem[], aliases: ReadonlyMap<string, string>): Set<string> {
   const names = new Set<string>();
-  for (const i of items) if (i.kind === 'module-license' && i.moduleKey && i.moduleKey !== 'global') names.add(aliases.get(i.moduleKey) ?? i.moduleKey);
+  for (const i of items) {
+    const module = i.kind === 'module-license' ? moduleOfLicence(i.moduleKey, aliases) : null;
+    if (module !== null) names.add(module);
+  }
   return names;
 }
 
