@@ -5,10 +5,8 @@ import { configCycleBoundMs } from '../src/app/cycle-bound.js';
 import { deadline } from '../src/clock/deadline.js';
 import { systemClockSynchronized } from '../src/clock/clock-check.js';
 import type { AgentConfig } from '../src/config/schema.js';
-import { FILE_LIMITS, FileReadError, readBoundedFile } from '../src/config/bounded-file.js';
-import { readSecret } from '../src/config/secrets.js';
+import { readPortalFiles } from '../src/config/portal-files.js';
 import { systemClock } from '../src/core/clock.js';
-import { ConfigError } from '../src/errors.js';
 import type { Logger } from '../src/log/logger.js';
 import { applyInvocation } from '../src/pbx/apply-invocation.js';
 import { LocalShell } from '../src/pbx/local-shell.js';
@@ -29,16 +27,7 @@ import { timerDelay } from '../src/core/timer-delay.js';
 export function portalClient(config: AgentConfig, configPath: string, cache: PortalCache, log: Logger): PortalClient | null {
   const portal = config.portal;
   if (!portal) return null;
-  const token = readSecret({ what: 'portal token', key: 'portal.tokenFile', file: portal.tokenFile, credential: portal.tokenCredential }, configPath);
-  let ca: Buffer | undefined;
-  if (portal.caFile) {
-    try {
-      ca = readBoundedFile(portal.caFile, FILE_LIMITS.ca);
-    } catch (err) {
-      if (!(err instanceof FileReadError)) throw err;
-      throw new ConfigError(configPath, [`portal.caFile: ${err.message}`], 'Point portal.caFile at a PEM file holding the CA certificate(s) that signed the portal\'s certificate.');
-    }
-  }
+  const { token, ca } = readPortalFiles(portal, configPath);
   return new PortalClient(
     {
       url: portal.url,

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -34,6 +35,26 @@ describe('config check', () => {
     expect(json.code).toBe(78);
     expect(JSON.parse(json.stdout)).toMatchObject({ ok: false, file: sb.config });
     expect(JSON.parse(json.stdout).problems).toEqual([expect.stringMatching(/^schedule\.check: minute/), expect.stringMatching(/^schedule\.check: hour/), expect.stringMatching(/missing-url/)]);
+  });
+
+  it('checks the portal token and CA files as the cycle reads them: a FIFO token and a missing CA file are listed, exit 78', async () => {
+    const sb = makeSandbox(join(tmp(), 's'));
+    const tokenFile = join(sb.dir, 'token');
+    execFileSync('mkfifo', ['-m', '600', tokenFile]);
+    const config = JSON.parse(readFileSync(sb.config, 'utf8'));
+    config.portal = { url: 'https://portal.example.net/api', tokenFile, caFile: join(sb.dir, 'missing-ca.pem') };
+    writeFileSync(sb.config, JSON.stringify(config));
+
+    const fifo = await runCli(['config', 'check', '--json', '--config', sb.config]);
+    rmSync(tokenFile);
+    writeFileSync(tokenFile, 'secret-token\n', { mode: 0o600 });
+    const missingCa = await runCli(['config', 'check', '--json', '--config', sb.config]);
+
+    expect(fifo.code).toBe(78);
+    expect(JSON.parse(fifo.stdout).problems).toEqual([expect.stringMatching(/^portal\.tokenFile: .*FIFO/)]);
+    expect(missingCa.code).toBe(78);
+    expect(JSON.parse(missingCa.stdout).problems).toEqual([expect.stringMatching(/^portal\.caFile: .*missing-ca\.pem/)]);
+    expect(fifo.stdout + fifo.stderr + missingCa.stdout + missingCa.stderr).not.toContain('secret-token');
   });
 
   it('validates the text given on stdin (what the daemon hands its children), not the file', async () => {
