@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Store } from '../src/store/store.js';
+import { freePort } from '../test/helpers/tcp.js';
 import { BIN, progress, rssKb, sleep, type Row } from './lib/measure.js';
 import { startSandbox } from './lib/sandbox.js';
 
@@ -130,14 +130,6 @@ export function slope(points: ReadonlyArray<readonly [number, number]>): number 
   const sxx = points.reduce((s, [x]) => s + (x - mx) ** 2, 0);
   const sxy = points.reduce((s, [x, y]) => s + (x - mx) * (y - my), 0);
   return sxx === 0 ? 0 : sxy / sxx;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 function mb(kb: number): string {

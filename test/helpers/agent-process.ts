@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { BIN } from './cli.js';
+
+// Tests that start the agent pick its metrics port with it.
+export { freePort } from './tcp.js';
 
 /** A long-running agent (`run`) in a child process, its JSON log lines collected. */
 export interface AgentProcess {
@@ -49,13 +51,4 @@ export function startAgent(args: readonly string[], env: NodeJS.ProcessEnv = {})
       }
     },
   };
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }

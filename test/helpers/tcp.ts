@@ -63,3 +63,12 @@ export async function startProxy(targetPort: number): Promise<FreezableProxy> {
   });
   return { port: await listen(server), close: closer(server, sockets), freeze: () => (frozen = true) };
 }
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (for a server the code under test starts itself). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
