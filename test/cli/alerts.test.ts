@@ -164,7 +164,8 @@ describe('alerts, as a user runs them in the sandbox', () => {
 
     const child = spawn(process.execPath, [BIN, 'check', '--config', box.config], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.on('exit', resolve));
-    await r.waitFor(1);
+    // A check (Node start, two fwconsole reads) before the first delivery: several seconds on a busy machine.
+    await r.waitFor(1, 40_000);
     child.kill('SIGKILL');
     await exited;
     const interrupted = r.requests[0]!.headers['idempotency-key'];
@@ -181,5 +182,5 @@ describe('alerts, as a user runs them in the sandbox', () => {
     expect(accepted).toContain(interrupted);
     expect(list.alerts.every((a) => a.status === 'delivered')).toBe(true);
     expect(restarted.stderr).toMatch(/a delivery was interrupted; trying it again/);
-  });
+  }, 60_000); // a check and three CLI runs
 });
