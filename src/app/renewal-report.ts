@@ -65,6 +65,25 @@ export interface ReportQuery {
   readonly renewalsSince?: string;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/**
+ * Days from `today` to an expiry (`never`: null). The store only holds `never` or valid YYYY-MM-DD dates (a
+ * CHECK constraint), and a fleet's 50,000 items share a few thousand dates: each is parsed once.
+ */
+function daysFrom(today: string): (expiry: string) => number | null {
+  const todayMs = Date.parse(`${today}T00:00:00Z`);
+  const known = new Map<string, number | null>([['never', null]]);
+  return (expiry) => {
+    let days = known.get(expiry);
+    if (days === undefined) {
+      days = (Date.parse(`${expiry}T00:00:00Z`) - todayMs) / 86_400_000;
+      known.set(expiry, days);
+    }
+    return days;
+  };
+}
+
 export function bandOf(days: number | null): Band {
   if (days === null) return 'never';
   if (days < 0) return 'expired';
@@ -74,23 +93,17 @@ export function bandOf(days: number | null): Band {
 export function buildRenewalReport(store: Store, query: ReportQuery): RenewalReport {
   const until = query.withinDays === null ? null : addDays(query.today, query.withinDays);
   const { deploymentId } = query;
-  const rows = store.reports.items({ until, deploymentId, includeNever: query.everything ?? false });
+  const rows = store.reports.items({ until, deploymentId, includeNever: query.everything ?? false, revisions: query.revisions ?? false });
   const known = new Map(store.expiries.deployments().map((d) => [d.id, d]));
   const pending = new Map(store.runs.latestPerDeployment(deploymentId).map((r) => [r.deploymentId, new Map(pendingFrom(r.details).map((p) => [p.item, p.portal]))]));
   const lastOk = new Map(store.runs.latestSuccessfulPerDeployment(deploymentId).map((r) => [r.deploymentId, r.endedAt ?? r.startedAt]));
-  // Counted only for the items the report holds: with `until` (and no `never` items), the dated ones up to it.
-  const revisions = query.revisions ? store.reports.revisions(deploymentId, query.everything ? null : until) : null;
   const renewals = query.renewalsSince === undefined ? null : groupBy(store.reports.renewalsSince(query.renewalsSince, deploymentId), (r) => revisionKey(r.deploymentId, r.item));
 
-  const todayMs = Date.parse(`${query.today}T00:00:00Z`);
+  const daysLeft = daysFrom(query.today);
   const item = (row: ReportItemRow): ReportItem => {
-    // The store only holds `never` or valid YYYY-MM-DD dates (a CHECK constraint): no need to parse each again.
-    const days = row.expiry === 'never' ? null : (Date.parse(`${row.expiry}T00:00:00Z`) - todayMs) / 86_400_000;
+    const days = daysLeft(row.expiry);
     const portal = pending.get(row.deploymentId)?.get(row.item) ?? null;
-    const key = revisionKey(row.deploymentId, row.item);
-    const revision = revisions?.get(key);
-    const renewed = renewals?.get(key);
-    return {
+    const built: Mutable<ReportItem> = {
       item: row.item,
       kind: row.kind,
       moduleKey: row.moduleKey,
@@ -99,9 +112,10 @@ export function buildRenewalReport(store: Store, query: ReportQuery): RenewalRep
       daysLeft: days,
       band: bandOf(days),
       renewalSeen: portal !== null && (row.expiry === 'never' || portal === 'never' || portal > row.expiry) ? portal : null,
-      ...(revision ? { revision } : {}),
-      ...(renewals ? { renewals: (renewed ?? []).map((r) => ({ changedAt: r.changedAt, from: r.oldExpiry, to: r.newExpiry })) } : {}),
     };
+    if (row.revision) built.revision = row.revision;
+    if (renewals) built.renewals = (renewals.get(revisionKey(row.deploymentId, row.item)) ?? []).map((r) => ({ changedAt: r.changedAt, from: r.oldExpiry, to: r.newExpiry }));
+    return built;
   };
 
   // Rows come soonest first, so each deployment's items are in order and the first deployment seen is the most urgent.

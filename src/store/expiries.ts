@@ -122,14 +122,24 @@ export class ExpiryRepository {
          ON CONFLICT(deployment_id, item) DO UPDATE SET label = excluded.label, expiry = excluded.expiry,
            source = excluded.source, confirmed_at = excluded.confirmed_at`,
       );
+      // The item's change count and newest change (migration 7), counted again from its history whenever a
+      // change is added: an item that comes back after it was gone continues its count, as the calendar's
+      // SEQUENCE must.
+      const recount = this.db.prepare(
+        `UPDATE items SET (changes, last_changed_at) =
+           (SELECT COUNT(*), MAX(c.changed_at) FROM expiry_changes c WHERE c.deployment_id = items.deployment_id AND c.item = items.item)
+         WHERE deployment_id = ? AND item = ?`,
+      );
       const seen = new Set<string>();
       for (const item of obs.items) {
         if (seen.has(item.item)) continue;
         seen.add(item.item);
         const expiry = formatExpiry(item.expiry);
         const before = current.get(item.item);
-        if (!before || before.expiry !== expiry) change(item.item, item.kind, item.label, before?.expiry ?? null, expiry);
+        const changed = !before || before.expiry !== expiry;
+        if (changed) change(item.item, item.kind, item.label, before?.expiry ?? null, expiry);
         upsert.run(obs.deploymentId, item.item, item.kind, item.moduleKey, item.label, expiry, obs.source, obs.at, obs.at);
+        if (changed) recount.run(obs.deploymentId, item.item);
       }
 
       const remove = this.db.prepare('DELETE FROM items WHERE deployment_id = ? AND item = ?');

@@ -4,13 +4,16 @@ import type { StoredItem } from './expiries.js';
 
 /**
  * The reads behind what operators look at (the renewal list, the calendar feed, the timeline page, the
- * digest): items across deployments with their host and product, how often each item's date changed,
- * and the renewals recorded. Each is one query whatever the number of deployments (a fleet store holds
- * 50,000 items and half a million changes).
+ * digest): items across deployments, with how often each item's date changed, and the renewals
+ * recorded. Each is one query whatever the number of deployments (a fleet store holds 50,000 items and
+ * half a million changes).
  */
 
 /** An item as the views read it (its deployment's host and product come from `deployments`). */
-export type ReportItemRow = Pick<StoredItem, 'deploymentId' | 'item' | 'kind' | 'moduleKey' | 'label' | 'expiry'>;
+export interface ReportItemRow extends Pick<StoredItem, 'deploymentId' | 'item' | 'kind' | 'moduleKey' | 'label' | 'expiry'> {
+  /** With `revisions`, when any change is recorded. */
+  readonly revision?: ItemRevision;
+}
 
 export interface ItemFilter {
   /** Items whose date is on or before this day (`YYYY-MM-DD`); null: every dated item. */
@@ -18,6 +21,8 @@ export interface ItemFilter {
   readonly deploymentId?: string | undefined;
   /** Also items that never expire (the timeline shows them; lists and the calendar leave them out). */
   readonly includeNever?: boolean;
+  /** Add each item's revision (kept on the item by ExpiryRepository.record, migration 7). */
+  readonly revisions?: boolean;
 }
 
 /** How an item's recorded date has changed so far: the calendar's SEQUENCE and DTSTAMP. */
@@ -59,37 +64,16 @@ export class ExpiryReportQueries {
     // Rows as arrays (raw): a fleet store returns 50,000 of them, and named-column objects cost twice the time.
     const rows = this.db
       .prepare(
-        `SELECT deployment_id, item, kind, module_key, label, expiry FROM items
+        `SELECT deployment_id, item, kind, module_key, label, expiry${filter.revisions ? ', changes, last_changed_at' : ''} FROM items
          ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
          ORDER BY expiry = 'never', expiry, deployment_id, item`,
       )
       .raw()
-      .all(...args) as Array<[string, string, ItemKind, string | null, string, string]>;
-    return rows.map(([deploymentId, item, kind, moduleKey, label, expiry]) => ({ deploymentId, item, kind, moduleKey, label, expiry }));
-  }
-
-  /**
-   * The change count and newest change of every item (of one deployment), or only of the items dated on or
-   * before `until`, keyed by `revisionKey(deployment, item)`.
-   */
-  revisions(deploymentId?: string, until: string | null = null): Map<string, ItemRevision> {
-    const args = [...(until === null ? [] : [until]), ...(deploymentId === undefined ? [] : [deploymentId])];
-    // Every item: walks the (deployment_id, item, changed_at) index, no table rows are read. Items up to a day:
-    // those items first (CROSS JOIN keeps that order), then each one's changes by the same index; a fleet's
-    // `calendar --within 90d` counts a quarter of the changes.
-    const sql =
-      until === null
-        ? `SELECT deployment_id, item, COUNT(*), MAX(changed_at) FROM expiry_changes
-           ${deploymentId === undefined ? '' : 'WHERE deployment_id = ?'} GROUP BY deployment_id, item`
-        : `SELECT c.deployment_id, c.item, COUNT(*), MAX(c.changed_at)
-           FROM items i CROSS JOIN expiry_changes c ON c.deployment_id = i.deployment_id AND c.item = i.item
-           WHERE i.expiry <> 'never' AND i.expiry <= ? ${deploymentId === undefined ? '' : 'AND i.deployment_id = ?'}
-           GROUP BY c.deployment_id, c.item`;
-    const rows = this.db
-      .prepare(sql)
-      .raw()
-      .all(...args) as Array<[string, string, number, string]>;
-    return new Map(rows.map(([deployment, item, changes, lastChangedAt]) => [revisionKey(deployment, item), { changes, lastChangedAt }]));
+      .all(...args) as Array<[string, string, ItemKind, string | null, string, string, number?, (string | null)?]>;
+    return rows.map(([deploymentId, item, kind, moduleKey, label, expiry, changes, lastChangedAt]) =>
+      // An item without any recorded change (none is made so, but a store may have been edited) has no revision.
+      changes && lastChangedAt ? { deploymentId, item, kind, moduleKey, label, expiry, revision: { changes, lastChangedAt } } : { deploymentId, item, kind, moduleKey, label, expiry },
+    );
   }
 
   /** Renewals (an item's date moved later, or to `never`) recorded at or after `since`, oldest first. */

@@ -170,4 +170,14 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE modules ADD COLUMN signature TEXT NOT NULL DEFAULT '';
   `,
+  // 7 (views-fast): each item's change count and newest change (the calendar's SEQUENCE and DTSTAMP) kept
+  // on the item, so the views read them with the items instead of counting half a million changes on a
+  // 10-year fleet store (0.3 s of every full calendar). The same count as before: every history row of
+  // the (deployment, item), also those from before it was last gone; ExpiryRepository.record keeps it.
+  `
+  ALTER TABLE items ADD COLUMN changes INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE items ADD COLUMN last_changed_at TEXT;
+  UPDATE items SET (changes, last_changed_at) =
+    (SELECT COUNT(*), MAX(c.changed_at) FROM expiry_changes c WHERE c.deployment_id = items.deployment_id AND c.item = items.item);
+  `,
 ];

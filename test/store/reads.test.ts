@@ -143,3 +143,71 @@ describe('migration 5', () => {
     expect(plan.map((p) => p.detail).join(' ')).toContain('changes_by_item_time');
   });
 });
+
+describe('migration 7 and the change count kept on each item (the calendar SEQUENCE and DTSTAMP)', () => {
+  function observeZulu(store: Store, at: string, expiry: string | null): void {
+    store.expiries.record({
+      deploymentId: 'a',
+      host: 'rome',
+      productName: null,
+      source: 'pbx',
+      items: expiry === null ? [] : [makeItem('module-license', 'zulu', dateExpiry(expiry))],
+      kinds: ['module-license'],
+      runId: null,
+      at,
+    });
+  }
+  /** What the views counted before migration 7: every history row of the item. */
+  function counted(path: string): unknown[] {
+    const db = new BetterSqlite3(path, { readonly: true });
+    const rows = db.prepare(`SELECT deployment_id, item, COUNT(*), MAX(changed_at) FROM expiry_changes GROUP BY deployment_id, item`).raw().all();
+    db.close();
+    return rows;
+  }
+  const revisions = (store: Store) => store.reports.items({ until: null, revisions: true }).map((r) => [r.deploymentId, r.item, r.revision]);
+
+  it('fills the count in a store made by an older agent from its whole history, an item gone and back included', () => {
+    const path = join(tmp(), 'agent.db');
+    const old = new BetterSqlite3(path);
+    for (const [i, sql] of MIGRATIONS.slice(0, 6).entries()) {
+      old.exec(sql);
+      old.pragma(`user_version = ${i + 1}`);
+    }
+    old.exec(`INSERT INTO deployments VALUES ('a', 'rome', NULL, '2026-01-01', '2026-01-01');
+      INSERT INTO items (deployment_id, item, kind, module_key, label, expiry, source, first_seen, confirmed_at)
+      VALUES ('a', 'license:zulu', 'module-license', 'zulu', 'zulu licence', '2028-01-01', 'pbx', '2026-01-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z'),
+             ('a', 'license:cos', 'module-license', 'cos', 'cos licence', '2027-06-01', 'pbx', '2026-01-01T00:00:00.000Z', '2026-03-01T00:00:00.000Z');
+      INSERT INTO expiry_changes (deployment_id, item, kind, label, old_expiry, new_expiry, changed_at, source) VALUES
+        ('a', 'license:zulu', 'module-license', 'zulu licence', NULL, '2026-06-01', '2026-01-01T00:00:00.000Z', 'pbx'),
+        ('a', 'license:zulu', 'module-license', 'zulu licence', '2026-06-01', NULL, '2026-02-01T00:00:00.000Z', 'pbx'),
+        ('a', 'license:zulu', 'module-license', 'zulu licence', NULL, '2028-01-01', '2026-03-01T00:00:00.000Z', 'pbx'),
+        ('a', 'license:cos', 'module-license', 'cos licence', NULL, '2027-06-01', '2026-01-01T00:00:00.000Z', 'pbx')`);
+    old.close();
+
+    const store = Store.open(path);
+    const after = revisions(store);
+    store.close();
+
+    expect(after).toEqual([
+      ['a', 'license:cos', { changes: 1, lastChangedAt: '2026-01-01T00:00:00.000Z' }],
+      ['a', 'license:zulu', { changes: 3, lastChangedAt: '2026-03-01T00:00:00.000Z' }],
+    ]);
+  });
+
+  it('record keeps it equal to the history count: a new date adds one, an unchanged one none, an item back after it was gone continues', () => {
+    const path = join(tmp(), 'agent.db');
+    const store = Store.open(path);
+    observeZulu(store, '2026-01-01T00:00:00.000Z', '2026-06-01');
+    observeZulu(store, '2026-01-02T00:00:00.000Z', '2026-06-01');
+    expect(revisions(store)).toEqual([['a', 'license:zulu', { changes: 1, lastChangedAt: '2026-01-01T00:00:00.000Z' }]]);
+    observeZulu(store, '2026-02-01T00:00:00.000Z', '2027-06-01');
+    observeZulu(store, '2026-03-01T00:00:00.000Z', null);
+    expect(revisions(store)).toEqual([]);
+    observeZulu(store, '2026-04-01T00:00:00.000Z', '2027-06-01');
+    observeZulu(store, '2026-04-02T00:00:00.000Z', '2027-06-01');
+
+    expect(revisions(store)).toEqual([['a', 'license:zulu', { changes: 4, lastChangedAt: '2026-04-01T00:00:00.000Z' }]]);
+    store.close();
+    expect(counted(path)).toEqual([['a', 'license:zulu', 4, '2026-04-01T00:00:00.000Z']]);
+  });
+});
