@@ -1,7 +1,7 @@
-import { buildRenewalReport } from '../../src/app/renewal-report.js';
+import { buildRenewalReport, type RenewalReport } from '../../src/app/renewal-report.js';
 import { systemClock } from '../../src/core/clock.js';
 import { calendarDate } from '../../src/core/expiry.js';
-import { CALENDAR_VIEWS, calendarFeed, type CalendarFeed } from '../../src/ui/calendar-feed.js';
+import { CALENDAR_VIEWS } from '../../src/ui/calendar-feed.js';
 import { EXIT } from '../exit-codes.js';
 import { chooseFormat, parseWithin } from '../format.js';
 import { openForReading } from '../read-runtime.js';
@@ -21,15 +21,14 @@ export async function calendarCommand(options: CalendarOptions): Promise<number>
   const withinDays = options.within === undefined ? null : parseWithin(options.within);
   const { config, store } = await openForReading(options);
   const today = calendarDate(systemClock.now(), config.timeZone);
-  let feed: CalendarFeed = { today, events: [] };
+  let report: RenewalReport = { today, until: null, deployments: [] };
   if (store) {
     try {
-      const report = store.guard((s) => buildRenewalReport(s, { today, withinDays, deploymentId: options.deployment, revisions: true }));
-      feed = calendarFeed(report, config.alerts);
+      report = store.guard((s) => buildRenewalReport(s, { today, withinDays, deploymentId: options.deployment, revisions: true }));
     } finally {
       store.close();
     }
   }
-  writeOutput(options.output, CALENDAR_VIEWS.get(format)!(feed, { colour: false }));
+  writeOutput(options.output, CALENDAR_VIEWS.get(format)!({ report, settings: config.alerts }, { colour: false }));
   return EXIT.ok;
 }

@@ -12,10 +12,10 @@ import type { Store } from '../store/store.js';
 export function viewPages(store: Store, clock: Clock, config: () => AgentConfig): ListenerPages {
   return {
     async calendar() {
-      const [{ buildRenewalReport }, { calendarFeed, renderCalendar }] = await Promise.all([import('../app/renewal-report.js'), import('../ui/calendar-feed.js')]);
+      const [{ buildRenewalReport }, { renderCalendar }] = await Promise.all([import('../app/renewal-report.js'), import('../ui/calendar-feed.js')]);
       const today = calendarDate(clock.now(), config().timeZone);
       const report = store.guard((s) => buildRenewalReport(s, { today, withinDays: null, revisions: true }));
-      return renderCalendar(calendarFeed(report, config().alerts));
+      return renderCalendar(report, config().alerts);
     },
     async timeline() {
       const [{ buildTimelineReport }, { renderTimelinePage }] = await Promise.all([import('../app/timeline-report.js'), import('../ui/timeline-page.js')]);

@@ -2,7 +2,7 @@ import { thresholdsFor, type ThresholdSettings } from '../alerts/expiry-policy.j
 import { RENEW_COMMAND } from '../alerts/messages.js';
 import type { RenewalReport, ReportDeployment, ReportItem } from '../app/renewal-report.js';
 import { addDays } from '../core/expiry.js';
-import { icsDate, icsDateTime, IcsWriter } from './icalendar.js';
+import { escapeText, foldLine, icsDate, icsDateTime, IcsWriter } from './icalendar.js';
 import { jsonView, type Format, type View, type Views } from './views.js';
 
 /**
@@ -32,42 +32,105 @@ export interface CalendarFeed {
   readonly events: CalendarEvent[];
 }
 
-export const CALENDAR_VIEWS: Views<CalendarFeed> = new Map<Format, View<CalendarFeed>>([
-  ['ics', renderCalendar],
-  ['json', jsonView],
+type Settings = Pick<ThresholdSettings, 'thresholds' | 'perModule'>;
+
+/** What `calendar` renders: the report (built with `revisions`) and the alert thresholds. */
+export interface CalendarInput {
+  readonly report: RenewalReport;
+  readonly settings: Settings;
+}
+
+export const CALENDAR_VIEWS: Views<CalendarInput> = new Map<Format, View<CalendarInput>>([
+  ['ics', (input) => renderCalendar(input.report, input.settings)],
+  ['json', (input) => jsonView(calendarFeed(input.report, input.settings))],
 ]);
 
-/** `report` must have been built with `revisions`. */
-export function calendarFeed(report: RenewalReport, settings: Pick<ThresholdSettings, 'thresholds' | 'perModule'>): CalendarFeed {
-  const events = report.deployments.flatMap((d) => d.items.filter((i) => i.expiry !== 'never').map((i) => calendarEvent(d, i, report.today, settings)));
+/** The events as data (`--json`). `report` must have been built with `revisions`. */
+export function calendarFeed(report: RenewalReport, settings: Settings): CalendarFeed {
+  const events: CalendarEvent[] = [];
+  for (const d of report.deployments) {
+    const about = deploymentTexts(d, plain);
+    for (const i of d.items) {
+      if (i.expiry === 'never') continue;
+      events.push({
+        uid: `${about.uid}${uidPart(i.item)}@pbx-activation-agent`,
+        sequence: sequenceOf(i),
+        stamp: stampOf(i, report.today),
+        date: i.expiry,
+        summary: summaryOf(about, i, plain),
+        description: descriptionOf(about, i, plain),
+        alarms: alarmsOf(i, settings),
+        deploymentId: d.deploymentId,
+        host: d.host,
+        item: i.item,
+      });
+    }
+  }
   return { today: report.today, events };
 }
 
-function calendarEvent(d: ReportDeployment, i: ReportItem, today: string, settings: Pick<ThresholdSettings, 'thresholds' | 'perModule'>): CalendarEvent {
-  const pbx = d.host === 'local' ? `PBX ${d.deploymentId}` : `PBX ${d.host} (${d.deploymentId})`;
-  // Short: a fleet's feed holds tens of thousands of events.
-  const description = [
-    `Deployment ${d.deploymentId}${d.productName ? ` (${d.productName})` : ''}, host ${d.host}.`,
-    `${i.label} (${i.item}) expires on ${i.expiry}.`,
-    ...(i.renewalSeen ? [`The portal already shows a renewal until ${i.renewalSeen}; the next check applies it.`] : []),
-    `Renew it in the Sangoma portal ("Module Renewal by Deployment", deployment ${d.deploymentId}), then run \`${RENEW_COMMAND}\` on the PBX.`,
-  ].join('\n');
+/**
+ * What the events of a deployment say about it (made once per deployment, not per item), in one form:
+ * plain or as iCalendar TEXT. The texts are put together from pieces escaped on their own, which gives
+ * the same as escaping the whole (no piece ends in CR where the next one starts with LF): escaping each
+ * description whole cost more than the rest of the rendering (a fleet's feed holds 13 MB of them).
+ */
+interface DeploymentTexts {
+  readonly uid: string;
+  readonly summary: string;
+  readonly head: string;
+  readonly renew: string;
+}
+
+const plain = (text: string): string => text;
+
+function deploymentTexts(d: ReportDeployment, escape: (text: string) => string): DeploymentTexts {
   return {
-    uid: `${d.deploymentId}-${i.item.replace(/[^A-Za-z0-9.-]/g, '-')}@pbx-activation-agent`,
-    sequence: Math.max(0, (i.revision?.changes ?? 1) - 1),
-    stamp: i.revision?.lastChangedAt ?? `${today}T00:00:00.000Z`,
-    date: i.expiry,
-    summary: `Expires: ${i.label}, ${pbx}`,
-    description,
-    // A reminder already in the past would pop up as "missed" when a calendar subscribes: left out.
-    alarms: thresholdsFor(i, settings).filter((days) => i.daysLeft !== null && days <= i.daysLeft),
-    deploymentId: d.deploymentId,
-    host: d.host,
-    item: i.item,
+    uid: escape(`${d.deploymentId}-`),
+    summary: escape(`, ${d.host === 'local' ? `PBX ${d.deploymentId}` : `PBX ${d.host} (${d.deploymentId})`}`),
+    head: escape(`Deployment ${d.deploymentId}${d.productName ? ` (${d.productName})` : ''}, host ${d.host}.\n`),
+    renew: escape(`Renew it in the Sangoma portal ("Module Renewal by Deployment", deployment ${d.deploymentId}), then run \`${RENEW_COMMAND}\` on the PBX.`),
   };
 }
 
-export function renderCalendar(feed: CalendarFeed): string {
+function summaryOf(about: DeploymentTexts, i: ReportItem, escape: (text: string) => string): string {
+  return `Expires: ${escape(i.label)}${about.summary}`;
+}
+
+/** Short: a fleet's feed holds tens of thousands of events. */
+function descriptionOf(about: DeploymentTexts, i: ReportItem, escape: (text: string) => string): string {
+  const renewal = i.renewalSeen ? escape(`The portal already shows a renewal until ${i.renewalSeen}; the next check applies it.\n`) : '';
+  return `${about.head}${escape(i.label)} (${escape(i.item)}) expires on ${i.expiry}.${escape('\n')}${renewal}${about.renew}`;
+}
+
+/** Date changes recorded after the item was first seen. */
+function sequenceOf(i: ReportItem): number {
+  return Math.max(0, (i.revision?.changes ?? 1) - 1);
+}
+
+function stampOf(i: ReportItem, today: string): string {
+  return i.revision?.lastChangedAt ?? `${today}T00:00:00.000Z`;
+}
+
+/** A reminder already in the past would pop up as "missed" when a calendar subscribes: left out. */
+function alarmsOf(i: ReportItem, settings: Settings): number[] {
+  return thresholdsFor(i, settings).filter((days) => i.daysLeft !== null && days <= i.daysLeft);
+}
+
+const uidParts = new Map<string, string>();
+
+/** An item id as the UID spells it (no character that needs escaping); the same few dozen ids recur on every deployment. */
+function uidPart(item: string): string {
+  let part = uidParts.get(item);
+  if (part === undefined) {
+    part = item.replace(/[^A-Za-z0-9.-]/g, '-');
+    uidParts.set(item, part);
+  }
+  return part;
+}
+
+/** The iCalendar feed of the report's dated items. `report` must have been built with `revisions`. */
+export function renderCalendar(report: RenewalReport, settings: Settings): string {
   const head = new IcsWriter()
     .begin('VCALENDAR')
     .raw('VERSION', '2.0')
@@ -80,32 +143,62 @@ export function renderCalendar(feed: CalendarFeed): string {
     .raw('REFRESH-INTERVAL;VALUE=DURATION', 'PT6H')
     .raw('X-PUBLISHED-TTL', 'PT6H')
     .toString();
-  // One string per event, joined once: a fleet's feed holds 50,000 events.
-  const events = feed.events.map((e) => {
-    const ics = new IcsWriter()
-      .begin('VEVENT')
-      .text('UID', e.uid)
-      .raw('SEQUENCE', String(e.sequence))
-      .raw('DTSTAMP', icsDateTime(e.stamp))
-      .raw('DTSTART;VALUE=DATE', icsDate(e.date))
-      .raw('DTEND;VALUE=DATE', icsDate(addDays(e.date, 1)))
-      .text('SUMMARY', e.summary)
-      .text('DESCRIPTION', e.description)
-      .raw('TRANSP', 'TRANSPARENT');
-    for (const days of e.alarms) ics.block(alarm(days));
-    return ics.end('VEVENT').toString();
-  });
-  return `${head}${events.join('')}END:VCALENDAR\r\n`;
+  // A fleet's feed holds 50,000 events, rendered straight from the report (no event objects) into one string
+  // each; what events share (dates, stamps, reminders, labels and item ids escaped) is made once.
+  const escape = memo(escapeText);
+  const days = memo((date: string) => `DTSTART;VALUE=DATE:${icsDate(date)}\r\nDTEND;VALUE=DATE:${icsDate(addDays(date, 1))}\r\n`);
+  const stamps = memo((stamp: string) => `DTSTAMP:${icsDateTime(stamp)}\r\n`);
+  const parts: string[] = [head];
+  let chunk: string[] = [];
+  for (const d of report.deployments) {
+    const about = deploymentTexts(d, escape);
+    for (const i of d.items) {
+      if (i.expiry === 'never') continue;
+      let reminders = '';
+      for (const before of alarmsOf(i, settings)) reminders += alarm(before);
+      chunk.push(
+        `BEGIN:VEVENT\r\n${line('UID', `${about.uid}${uidPart(i.item)}@pbx-activation-agent`)}SEQUENCE:${sequenceOf(i)}\r\n${stamps(stampOf(i, report.today))}${days(i.expiry)}` +
+          `${line('SUMMARY', summaryOf(about, i, escape))}${line('DESCRIPTION', descriptionOf(about, i, escape))}TRANSP:TRANSPARENT\r\n${reminders}END:VEVENT\r\n`,
+      );
+      // Joined as it goes, into strings of some 500 kB: the garbage collector then keeps a few large flat
+      // strings alive instead of 50,000 trees of small pieces.
+      if (chunk.length === CHUNK_EVENTS) {
+        parts.push(chunk.join(''));
+        chunk = [];
+      }
+    }
+  }
+  parts.push(...chunk, 'END:VCALENDAR\r\n');
+  return parts.join('');
+}
+
+const CHUNK_EVENTS = 500;
+
+/** A content line of a TEXT value already escaped, folded, with its CRLF. */
+function line(name: string, escaped: string): string {
+  return `${foldLine(`${name}:${escaped}`)}\r\n`;
+}
+
+function memo(make: (key: string) => string): (key: string) => string {
+  const made = new Map<string, string>();
+  return (key) => {
+    let text = made.get(key);
+    if (text === undefined) {
+      text = make(key);
+      made.set(key, text);
+    }
+    return text;
+  };
 }
 
 const alarms = new Map<number, string>();
 
-/** A reminder `days` before the event; the same for every event, so rendered once (the calendar shows the event's summary with it). */
+/** A reminder `days` before the event, with its line end; the same for every event, so rendered once (the calendar shows the event's summary with it). */
 function alarm(days: number): string {
   let text = alarms.get(days);
   if (text === undefined) {
     const when = days === 0 ? 'today' : `in ${days} day${days === 1 ? '' : 's'}`;
-    text = ['BEGIN:VALARM', 'ACTION:DISPLAY', `TRIGGER:${days === 0 ? 'PT0S' : `-P${days}D`}`, `DESCRIPTION:PBX licence expires ${when}`, 'END:VALARM'].join('\r\n');
+    text = ['BEGIN:VALARM', 'ACTION:DISPLAY', `TRIGGER:${days === 0 ? 'PT0S' : `-P${days}D`}`, `DESCRIPTION:PBX licence expires ${when}`, 'END:VALARM', ''].join('\r\n');
     alarms.set(days, text);
   }
   return text;

@@ -6,15 +6,24 @@
 
 /** Escapes a TEXT value (RFC 5545 3.3.11): backslash, semicolon, comma and newlines; other control characters go. */
 export function escapeText(text: string): string {
-  if (!NEEDS_ESCAPING.test(text)) return text;
-  return text
-    .replace(/\r\n?/g, '\n')
-    .replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '')
-    .replace(/[\\;,]/g, (c) => `\\${c}`)
-    .replace(/\n/g, '\\n');
+  // Most texts (a fleet's feed escapes 50,000 descriptions) hold only commas and newlines: replaced as
+  // plain strings, which is several times faster than a pattern with a function.
+  if (!RARE.test(text)) return text.replaceAll(',', '\\,').replaceAll('\n', '\\n');
+  // One pass; a tab stays, CR LF and a lone CR are newlines.
+  return text.replace(ESCAPED, (c) => ESCAPES.get(c) ?? '');
 }
 
-const NEEDS_ESCAPING = /[\\;,\x00-\x08\x0a-\x1f\x7f]/;
+/** What escaping needs besides commas and newlines. */
+const RARE = /[\\;\x00-\x08\x0b-\x1f\x7f]/;
+const ESCAPED = /\r\n?|[\\;,\x00-\x08\x0a-\x1f\x7f]/g;
+const ESCAPES = new Map([
+  ['\\', '\\\\'],
+  [';', '\\;'],
+  [',', '\\,'],
+  ['\n', '\\n'],
+  ['\r', '\\n'],
+  ['\r\n', '\\n'],
+]);
 const MAX_OCTETS = 75;
 const ASCII = /^[\x00-\x7f]*$/;
 

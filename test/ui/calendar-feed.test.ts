@@ -21,7 +21,7 @@ const ITEMS: ItemSpec[] = [
 ];
 
 function feedText(store: Store): string {
-  return renderCalendar(calendarFeed(buildRenewalReport(store, { today: TODAY, withinDays: null, revisions: true }), SETTINGS));
+  return renderCalendar(buildRenewalReport(store, { today: TODAY, withinDays: null, revisions: true }), SETTINGS);
 }
 
 function events(text: string): ICAL.Component[] {
@@ -96,7 +96,7 @@ describe('calendar feed', () => {
     const stamped = (text: string) => events(text).map((e) => [String(e.getFirstPropertyValue('uid')), e.getFirstPropertyValue('sequence'), String(e.getFirstPropertyValue('dtstamp'))]);
 
     const full = stamped(feedText(store));
-    const within = stamped(renderCalendar(calendarFeed(buildRenewalReport(store, { today: TODAY, withinDays: 60, revisions: true }), SETTINGS)));
+    const within = stamped(renderCalendar(buildRenewalReport(store, { today: TODAY, withinDays: 60, revisions: true }), SETTINGS));
 
     // zulu of 631001 moved to 2027-01-20 (55 days ahead): in the narrowed feed, with its one change counted.
     // areminder (expired), zulu and cos of both deployments; not the activation (2030).
@@ -106,8 +106,36 @@ describe('calendar feed', () => {
     expect(within.find(([uid]) => uid === '631001-license-zulu@pbx-activation-agent')).toEqual(['631001-license-zulu@pbx-activation-agent', 1, '2026-11-26T02:00:00Z']);
   });
 
+  it('the feed says what its events as data (--json) say, also for names with line breaks, control characters and a renewal seen', () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    const odd = 'Odd\r\nname\r; tab\there, back\\slash\x07 \u00e9\r';
+    recordCheck(store, {
+      id: '631001',
+      host: 'rome\r',
+      product: 'UC,\n25\r',
+      at: '2026-11-25T02:00:00.000Z',
+      items: [...ITEMS, ['module-license', 'broadcast', '2026-12-01', odd]],
+      pending: [{ item: 'license:zulu', pbx: '2026-12-20', portal: '2027-12-20' }],
+    });
+    const report = buildRenewalReport(store, { today: TODAY, withinDays: null, revisions: true });
+
+    const parsed = events(renderCalendar(report, SETTINGS)).map((e) => ({
+      uid: e.getFirstPropertyValue('uid'),
+      summary: e.getFirstPropertyValue('summary'),
+      description: e.getFirstPropertyValue('description'),
+      sequence: e.getFirstPropertyValue('sequence'),
+    }));
+    // iCalendar TEXT has no CR and no control characters: CR LF and a lone CR are a line break, the rest go.
+    const asText = (text: string) => text.replace(/\r\n?/g, '\n').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '');
+    const data = calendarFeed(report, SETTINGS).events.map((e) => ({ uid: asText(e.uid), summary: asText(e.summary), description: asText(e.description), sequence: e.sequence }));
+
+    expect(parsed).toEqual(data);
+    expect(data.some((e) => e.summary.includes('Odd\nname\n; tab\there, back\\slash'))).toBe(true);
+    expect(data.some((e) => e.description.includes('The portal already shows a renewal until 2027-12-20'))).toBe(true);
+  });
+
   it('an empty store gives a valid calendar with no event', () => {
-    const text = renderCalendar({ today: TODAY, events: [] });
+    const text = renderCalendar({ today: TODAY, until: null, deployments: [] }, SETTINGS);
 
     const calendar = new ICAL.Component(ICAL.parse(text));
     expect(calendar.getFirstPropertyValue('version')).toBe('2.0');
