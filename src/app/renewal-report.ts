@@ -1,7 +1,7 @@
 import { addDays } from '../core/expiry.js';
 import type { ItemKind } from '../core/items.js';
 import { compareText } from '../core/order.js';
-import { revisionKey, type ItemRevision, type ReportItemRow } from '../store/expiry-reports.js';
+import { revisionKey, type ItemRevision, type Renewal, type ReportItemRow } from '../store/expiry-reports.js';
 import type { Store } from '../store/store.js';
 import { groupBy, pendingFrom } from './status.js';
 
@@ -29,7 +29,7 @@ export interface ReportItem {
   /** How often the date changed (with `revisions`). */
   readonly revision?: ItemRevision;
   /** Renewals recorded since `renewalsSince`, oldest first (with `renewalsSince`). */
-  readonly renewals?: ReadonlyArray<{ readonly changedAt: string; readonly from: string; readonly to: string }>;
+  readonly renewals?: readonly Renewal[];
 }
 
 export interface ReportDeployment {
@@ -65,6 +65,8 @@ export interface ReportQuery {
   readonly renewalsSince?: string;
 }
 
+const NO_RENEWALS: readonly Renewal[] = [];
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
@@ -97,7 +99,7 @@ export function buildRenewalReport(store: Store, query: ReportQuery): RenewalRep
   const known = new Map(store.expiries.deployments().map((d) => [d.id, d]));
   const pending = new Map(store.runs.latestPerDeployment(deploymentId).map((r) => [r.deploymentId, new Map(pendingFrom(r.details).map((p) => [p.item, p.portal]))]));
   const lastOk = new Map(store.runs.latestSuccessfulPerDeployment(deploymentId).map((r) => [r.deploymentId, r.endedAt ?? r.startedAt]));
-  const renewals = query.renewalsSince === undefined ? null : groupBy(store.reports.renewalsSince(query.renewalsSince, deploymentId), (r) => revisionKey(r.deploymentId, r.item));
+  const renewals = query.renewalsSince === undefined ? null : store.reports.renewalsSince(query.renewalsSince, deploymentId);
 
   const daysLeft = daysFrom(query.today);
   const item = (row: ReportItemRow): ReportItem => {
@@ -114,7 +116,7 @@ export function buildRenewalReport(store: Store, query: ReportQuery): RenewalRep
       renewalSeen: portal !== null && (row.expiry === 'never' || portal === 'never' || portal > row.expiry) ? portal : null,
     };
     if (row.revision) built.revision = row.revision;
-    if (renewals) built.renewals = (renewals.get(revisionKey(row.deploymentId, row.item)) ?? []).map((r) => ({ changedAt: r.changedAt, from: r.oldExpiry, to: r.newExpiry }));
+    if (renewals) built.renewals = renewals.get(revisionKey(row.deploymentId, row.item)) ?? NO_RENEWALS;
     return built;
   };
 

@@ -33,14 +33,12 @@ export interface ItemRevision {
   readonly lastChangedAt: string;
 }
 
-/** A date that moved later: a renewal. */
-export interface RenewalRow {
-  readonly deploymentId: string;
-  readonly item: string;
-  readonly oldExpiry: string;
-  /** A later date, or `never`. */
-  readonly newExpiry: string;
+/** A date that moved later (or to `never`): a renewal. */
+export interface Renewal {
   readonly changedAt: string;
+  readonly from: string;
+  /** A later date, or `never`. */
+  readonly to: string;
 }
 
 export class ExpiryReportQueries {
@@ -76,8 +74,12 @@ export class ExpiryReportQueries {
     );
   }
 
-  /** Renewals (an item's date moved later, or to `never`) recorded at or after `since`, oldest first. */
-  renewalsSince(since: string, deploymentId?: string): RenewalRow[] {
+  /**
+   * Renewals (an item's date moved later, or to `never`) recorded at or after `since`, oldest first, keyed by
+   * `revisionKey(deployment, item)`. Grouped here from the rows as SQLite returns them: a year of a fleet's
+   * renewals is 50,000 rows.
+   */
+  renewalsSince(since: string, deploymentId?: string): Map<string, Renewal[]> {
     const rows = this.db
       .prepare(
         `SELECT deployment_id, item, old_expiry, new_expiry, changed_at FROM expiry_changes
@@ -88,7 +90,15 @@ export class ExpiryReportQueries {
       )
       .raw()
       .all(since, ...(deploymentId === undefined ? [] : [deploymentId])) as Array<[string, string, string, string, string]>;
-    return rows.map(([deployment, item, oldExpiry, newExpiry, changedAt]) => ({ deploymentId: deployment, item, oldExpiry, newExpiry, changedAt }));
+    const byItem = new Map<string, Renewal[]>();
+    for (const [deployment, item, from, to, changedAt] of rows) {
+      const key = revisionKey(deployment, item);
+      const renewal = { changedAt, from, to };
+      const list = byItem.get(key);
+      if (list) list.push(renewal);
+      else byItem.set(key, [renewal]);
+    }
+    return byItem;
   }
 }
 

@@ -24,11 +24,13 @@ interface Axis {
 
 export function renderTimelinePage(report: TimelineReport): string {
   const axis = makeAxis(report.today);
+  // The same for every deployment: made once.
+  const ticks = axisRow(axis);
   const s = report.summary;
   const body =
     report.deployments.length === 0
       ? '<p class="empty">Nothing recorded yet. Run <code>pbx-activation-agent check --dry-run</code> (or <code>fleet check</code>) to read the PBX.</p>'
-      : [overviewTable(report.overview), ...report.deployments.map((d) => deploymentSection(d, axis))].join('\n');
+      : [overviewTable(report.overview), ...report.deployments.map((d) => deploymentSection(d, axis, ticks))].join('\n');
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -73,14 +75,14 @@ ${rows.join('\n')}
 </tbody></table></div>`;
 }
 
-function deploymentSection(d: ReportDeployment, axis: Axis): string {
+function deploymentSection(d: ReportDeployment, axis: Axis, ticks: string): string {
   const head = [
     `<h2>${esc(hostName(d.host))}</h2>`,
     `<span>Deployment <span class="id">${esc(d.deploymentId)}</span></span>`,
     d.productName ? `<span>${esc(d.productName)}</span>` : '',
     `<span class="muted">Last successful check: ${d.lastSuccessfulCheck ? esc(when(d.lastSuccessfulCheck)) : '<span class="bad">never</span>'}</span>`,
   ].join('');
-  const rows = d.items.length === 0 ? '<p class="empty">No licensed items recorded.</p>' : [axisRow(axis), ...d.items.map((i) => itemRow(i, axis))].join('\n');
+  const rows = d.items.length === 0 ? '<p class="empty">No licensed items recorded.</p>' : [ticks, ...d.items.map((i) => itemRow(i, axis))].join('\n');
   return `<section class="deployment" id="dep-${esc(d.deploymentId)}" data-deployment="${esc(d.deploymentId)}" data-host="${esc(d.host)}">
 <div class="deployment-head">${head}</div>
 ${rows}
@@ -140,7 +142,17 @@ function makeAxis(today: string): Axis {
   const end = addMonths(month, 25);
   const first = dayNumber(start);
   const span = dayNumber(end) - first;
-  return { start, end, today, pct: (date) => Math.min(100, Math.max(0, ((dayNumber(date) - first) / span) * 100)) };
+  // A fleet's page places 100,000 bars and marks on a few thousand distinct days: each day computed once.
+  const known = new Map<string, number>();
+  const pct = (date: string): number => {
+    let at = known.get(date);
+    if (at === undefined) {
+      at = Math.min(100, Math.max(0, ((dayNumber(date) - first) / span) * 100));
+      known.set(date, at);
+    }
+    return at;
+  };
+  return { start, end, today, pct };
 }
 
 function addMonths(firstOfMonth: string, months: number): string {
