@@ -3,7 +3,7 @@ import type { ItemKind } from '../core/items.js';
 import { compareText } from '../core/order.js';
 import { revisionKey, type ItemRevision, type Renewal, type ReportItemRow } from '../store/expiry-reports.js';
 import type { Store } from '../store/store.js';
-import { groupBy, pendingFrom } from './status.js';
+import { pendingFrom } from './status.js';
 
 /**
  * One report value, from the local store only, that every view of "what expires when" renders: the
@@ -95,7 +95,7 @@ export function bandOf(days: number | null): Band {
 export function buildRenewalReport(store: Store, query: ReportQuery): RenewalReport {
   const until = query.withinDays === null ? null : addDays(query.today, query.withinDays);
   const { deploymentId } = query;
-  const rows = store.reports.items({ until, deploymentId, includeNever: query.everything ?? false, revisions: query.revisions ?? false });
+  const byDeployment = store.reports.itemsByDeployment({ until, deploymentId, includeNever: query.everything ?? false, revisions: query.revisions ?? false });
   const known = new Map(store.expiries.deployments().map((d) => [d.id, d]));
   const pending = new Map(store.runs.latestPerDeployment(deploymentId).map((r) => [r.deploymentId, new Map(pendingFrom(r.details).map((p) => [p.item, p.portal]))]));
   const lastOk = new Map(store.runs.latestSuccessfulPerDeployment(deploymentId).map((r) => [r.deploymentId, r.endedAt ?? r.startedAt]));
@@ -120,8 +120,6 @@ export function buildRenewalReport(store: Store, query: ReportQuery): RenewalRep
     return built;
   };
 
-  // Rows come soonest first, so each deployment's items are in order and the first deployment seen is the most urgent.
-  const byDeployment = groupBy(rows, (r) => r.deploymentId);
   const deployments: ReportDeployment[] = [...byDeployment].map(([id, list]) => ({
     deploymentId: id,
     host: known.get(id)?.host ?? 'local',

@@ -1,4 +1,5 @@
 import type { ItemKind } from '../core/items.js';
+import { compareText } from '../core/order.js';
 import type { Database } from './database.js';
 import type { StoredItem } from './expiries.js';
 
@@ -44,8 +45,13 @@ export interface Renewal {
 export class ExpiryReportQueries {
   constructor(private readonly db: Database) {}
 
-  /** Items, soonest date first (`never` last), then by deployment and item. */
-  items(filter: ItemFilter): ReportItemRow[] {
+  /**
+   * Items by deployment: the most urgent deployment first (by its soonest item, then by id), each one's items
+   * soonest first (`never` last), then by item id. The order of one list sorted by date, deployment and item,
+   * grouped; sorted here rather than by SQLite, which sorted a fleet's 50,000 rows of every column more slowly
+   * than 1,000 sorts of 50 items and one of 1,000 deployments.
+   */
+  itemsByDeployment(filter: ItemFilter): Map<string, ReportItemRow[]> {
     const where: string[] = [];
     const args: string[] = [];
     if (filter.until !== null) {
@@ -63,15 +69,21 @@ export class ExpiryReportQueries {
     const rows = this.db
       .prepare(
         `SELECT deployment_id, item, kind, module_key, label, expiry${filter.revisions ? ', changes, last_changed_at' : ''} FROM items
-         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
-         ORDER BY expiry = 'never', expiry, deployment_id, item`,
+         ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}`,
       )
       .raw()
       .all(...args) as Array<[string, string, ItemKind, string | null, string, string, number?, (string | null)?]>;
-    return rows.map(([deploymentId, item, kind, moduleKey, label, expiry, changes, lastChangedAt]) =>
+    const byDeployment = new Map<string, ReportItemRow[]>();
+    for (const [deploymentId, item, kind, moduleKey, label, expiry, changes, lastChangedAt] of rows) {
       // An item without any recorded change (none is made so, but a store may have been edited) has no revision.
-      changes && lastChangedAt ? { deploymentId, item, kind, moduleKey, label, expiry, revision: { changes, lastChangedAt } } : { deploymentId, item, kind, moduleKey, label, expiry },
-    );
+      const row = changes && lastChangedAt ? { deploymentId, item, kind, moduleKey, label, expiry, revision: { changes, lastChangedAt } } : { deploymentId, item, kind, moduleKey, label, expiry };
+      const list = byDeployment.get(deploymentId);
+      if (list) list.push(row);
+      else byDeployment.set(deploymentId, [row]);
+    }
+    // 'never' sorts after every date as text.
+    for (const list of byDeployment.values()) list.sort((a, b) => compareText(a.expiry, b.expiry) || compareText(a.item, b.item));
+    return new Map([...byDeployment].sort(([a, x], [b, y]) => compareText(x[0]!.expiry, y[0]!.expiry) || compareText(a, b)));
   }
 
   /**

@@ -164,7 +164,7 @@ describe('migration 7 and the change count kept on each item (the calendar SEQUE
     db.close();
     return rows;
   }
-  const revisions = (store: Store) => store.reports.items({ until: null, revisions: true }).map((r) => [r.deploymentId, r.item, r.revision]);
+  const revisions = (store: Store) => [...store.reports.itemsByDeployment({ until: null, revisions: true }).values()].flat().map((r) => [r.deploymentId, r.item, r.revision]);
 
   it('fills the count in a store made by an older agent from its whole history, an item gone and back included', () => {
     const path = join(tmp(), 'agent.db');
