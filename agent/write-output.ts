@@ -1,20 +1,27 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AgentError } from '../src/errors.js';
+import type { Rendered } from '../src/ui/views.js';
 import { print } from './output.js';
 
 /**
  * Writes a command's output to a file (or to stdout for none or "-"). The file is replaced at once
  * (written beside it, then renamed): a web server or a calendar fetching it never sees half a file.
+ * Output in pieces (a fleet's calendar feed, 54 MB) is written piece by piece, never joined into one string.
  */
-export function writeOutput(file: string | undefined, text: string): void {
+export function writeOutput(file: string | undefined, output: Rendered): void {
   if (file === undefined || file === '-') {
-    print(text);
+    print(typeof output === 'string' ? output : output.join(''));
     return;
   }
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, text, { mode: 0o644 });
+    const fd = openSync(tmp, 'w', 0o644);
+    try {
+      for (const piece of batches(typeof output === 'string' ? [output] : output)) writeAll(fd, Buffer.from(piece, 'utf8'));
+    } finally {
+      closeSync(fd);
+    }
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -22,3 +29,26 @@ export function writeOutput(file: string | undefined, text: string): void {
     throw new AgentError(`cannot write ${file} (${code})`, `Check that ${dirname(file)} exists and is writable, and that ${file} is not a directory.`, { cause: err });
   }
 }
+
+/** A write may take fewer bytes than given (a full disk answers with an error only at the next one). */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
+}
+
+/** Small pieces (a timeline page's deployments) joined into writes of about 1 MB. */
+function* batches(pieces: readonly string[]): Generator<string> {
+  let batch: string[] = [];
+  let length = 0;
+  for (const piece of pieces) {
+    batch.push(piece);
+    length += piece.length;
+    if (length >= BATCH_CHARS) {
+      yield batch.join('');
+      batch = [];
+      length = 0;
+    }
+  }
+  if (batch.length > 0) yield batch.join('');
+}
+
+const BATCH_CHARS = 1 << 20;

@@ -3,7 +3,7 @@ import { RENEW_COMMAND } from '../alerts/messages.js';
 import type { RenewalReport, ReportDeployment, ReportItem } from '../app/renewal-report.js';
 import { addDays } from '../core/expiry.js';
 import { escapeText, foldLine, icsDate, icsDateTime, IcsWriter } from './icalendar.js';
-import { jsonView, type Format, type View, type Views } from './views.js';
+import { jsonView, type Format, type Rendered, type View, type Views } from './views.js';
 
 /**
  * The calendar feed: one all-day event per item with a date, on its expiry day. Its UID names the
@@ -40,8 +40,8 @@ export interface CalendarInput {
   readonly settings: Settings;
 }
 
-export const CALENDAR_VIEWS: Views<CalendarInput> = new Map<Format, View<CalendarInput>>([
-  ['ics', (input) => renderCalendar(input.report, input.settings)],
+export const CALENDAR_VIEWS: Views<CalendarInput, Rendered> = new Map<Format, View<CalendarInput, Rendered>>([
+  ['ics', (input) => calendarParts(input.report, input.settings)],
   ['json', (input) => jsonView(calendarFeed(input.report, input.settings))],
 ]);
 
@@ -131,6 +131,11 @@ function uidPart(item: string): string {
 
 /** The iCalendar feed of the report's dated items. `report` must have been built with `revisions`. */
 export function renderCalendar(report: RenewalReport, settings: Settings): string {
+  return calendarParts(report, settings).join('');
+}
+
+/** The same feed in pieces of some 500 kB, in order. */
+export function calendarParts(report: RenewalReport, settings: Settings): string[] {
   const head = new IcsWriter()
     .begin('VCALENDAR')
     .raw('VERSION', '2.0')
@@ -168,8 +173,8 @@ export function renderCalendar(report: RenewalReport, settings: Settings): strin
       }
     }
   }
-  parts.push(...chunk, 'END:VCALENDAR\r\n');
-  return parts.join('');
+  parts.push(chunk.join(''), 'END:VCALENDAR\r\n');
+  return parts;
 }
 
 const CHUNK_EVENTS = 500;

@@ -1,14 +1,14 @@
 import type { TimelineReport } from '../app/timeline-report.js';
 import { daysCell, when } from './status-view.js';
 import { renderTable } from './table.js';
-import { renderTimelinePage } from './timeline-page.js';
-import { jsonView, type Format, type View, type Views } from './views.js';
+import { timelinePageParts } from './timeline-page.js';
+import { jsonView, type Format, type Rendered, type View, type Views } from './views.js';
 
 /** `report`: the summary figures and one line per deployment (text), the whole value (JSON), or the timeline page (HTML). */
-export const REPORT_VIEWS: Views<TimelineReport> = new Map<Format, View<TimelineReport>>([
+export const REPORT_VIEWS: Views<TimelineReport, Rendered> = new Map<Format, View<TimelineReport, Rendered>>([
   ['text', (report, ctx) => renderReportText(report, ctx.colour)],
   ['json', jsonView],
-  ['html', renderTimelinePage],
+  ['html', timelinePageParts],
 ]);
 
 export function renderReportText(report: TimelineReport, colour: boolean): string {

@@ -23,15 +23,20 @@ interface Axis {
 }
 
 export function renderTimelinePage(report: TimelineReport): string {
+  return timelinePageParts(report).join('');
+}
+
+/** The same page in pieces, in order: its head, the overview, then a piece per deployment. */
+export function timelinePageParts(report: TimelineReport): string[] {
   const axis = makeAxis(report.today);
   // The same for every deployment: made once.
   const ticks = axisRow(axis);
   const s = report.summary;
   const body =
     report.deployments.length === 0
-      ? '<p class="empty">Nothing recorded yet. Run <code>pbx-activation-agent check --dry-run</code> (or <code>fleet check</code>) to read the PBX.</p>'
-      : [overviewTable(report.overview), ...report.deployments.map((d) => deploymentSection(d, axis, ticks))].join('\n');
-  return `<!DOCTYPE html>
+      ? ['<p class="empty">Nothing recorded yet. Run <code>pbx-activation-agent check --dry-run</code> (or <code>fleet check</code>) to read the PBX.</p>']
+      : [overviewTable(report.overview), ...report.deployments.map((d) => `\n${deploymentSection(d, axis, ticks)}`)];
+  const head = `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -54,11 +59,8 @@ export function renderTimelinePage(report: TimelineReport): string {
 <div class="legend">${(Object.keys(BAND_TITLE) as Array<keyof typeof BAND_TITLE>).map((b) => `<span class="${b}" style="--c: var(--${b})">${BAND_TITLE[b]}</span>`).join('')}<span style="--c: #1a73e8">renewal recorded (last 12 months)</span><span style="--c: #222">today (the grey part is the past year)</span></div>
 </header>
 <main>
-${body}
-</main>
-</body>
-</html>
 `;
+  return [head, ...body, '\n</main>\n</body>\n</html>\n'];
 }
 
 function overviewTable(lines: readonly OverviewLine[]): string {

@@ -10,9 +10,15 @@ export interface ViewContext {
   readonly colour: boolean;
 }
 
-export type View<T> = (value: T, ctx: ViewContext) => string;
+/**
+ * What a view makes: one string, or the pieces of a large output in order (a fleet's calendar feed is 54 MB),
+ * written as they are instead of joined into one string first.
+ */
+export type Rendered = string | readonly string[];
 
-export type Views<T> = ReadonlyMap<Format, View<T>>;
+export type View<T, R extends Rendered = string> = (value: T, ctx: ViewContext) => R;
+
+export type Views<T, R extends Rendered = string> = ReadonlyMap<Format, View<T, R>>;
 
 /** The value itself, as `--json` prints it. */
 export function jsonView<T>(value: T): string {
