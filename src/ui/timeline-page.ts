@@ -20,7 +20,12 @@ interface Axis {
   readonly today: string;
   /** Position of a day on the axis, in percent (clamped). */
   pct(date: string): number;
+  /** The same as CSS text with two decimals. */
+  at(date: string): string;
 }
+
+/** What rows with the same date show alike (the bar, the days left): made once per date on a page. */
+type ByExpiry = Map<string, { readonly head: string; readonly bar: string; readonly days: string }>;
 
 export function renderTimelinePage(report: TimelineReport): string {
   return timelinePageParts(report).join('');
@@ -31,11 +36,13 @@ export function timelinePageParts(report: TimelineReport): string[] {
   const axis = makeAxis(report.today);
   // The same for every deployment: made once.
   const ticks = axisRow(axis);
+  // A fleet's 50,000 items fall on a few thousand days.
+  const byExpiry: ByExpiry = new Map();
   const s = report.summary;
   const body =
     report.deployments.length === 0
       ? ['<p class="empty">Nothing recorded yet. Run <code>pbx-activation-agent check --dry-run</code> (or <code>fleet check</code>) to read the PBX.</p>']
-      : [overviewTable(report.overview), ...report.deployments.map((d) => `\n${deploymentSection(d, axis, ticks)}`)];
+      : [overviewTable(report.overview), ...report.deployments.map((d) => `\n${deploymentSection(d, axis, ticks, byExpiry)}`)];
   const head = `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -77,31 +84,40 @@ ${rows.join('\n')}
 </tbody></table></div>`;
 }
 
-function deploymentSection(d: ReportDeployment, axis: Axis, ticks: string): string {
+function deploymentSection(d: ReportDeployment, axis: Axis, ticks: string, byExpiry: ByExpiry): string {
   const head = [
     `<h2>${esc(hostName(d.host))}</h2>`,
     `<span>Deployment <span class="id">${esc(d.deploymentId)}</span></span>`,
     d.productName ? `<span>${esc(d.productName)}</span>` : '',
     `<span class="muted">Last successful check: ${d.lastSuccessfulCheck ? esc(when(d.lastSuccessfulCheck)) : '<span class="bad">never</span>'}</span>`,
   ].join('');
-  const rows = d.items.length === 0 ? '<p class="empty">No licensed items recorded.</p>' : [ticks, ...d.items.map((i) => itemRow(i, axis))].join('\n');
+  const rows = d.items.length === 0 ? '<p class="empty">No licensed items recorded.</p>' : [ticks, ...d.items.map((i) => itemRow(i, axis, byExpiry))].join('\n');
   return `<section class="deployment" id="dep-${esc(d.deploymentId)}" data-deployment="${esc(d.deploymentId)}" data-host="${esc(d.host)}">
 <div class="deployment-head">${head}</div>
 ${rows}
 </section>`;
 }
 
-function itemRow(i: ReportItem, axis: Axis): string {
+function itemRow(i: ReportItem, axis: Axis, byExpiry: ByExpiry): string {
   const renewals = i.renewals ?? [];
   const last = renewals[renewals.length - 1];
   const note = last ? ` &middot; renewed ${esc(last.changedAt.slice(0, 10))} (was ${esc(last.from)})` : '';
-  const marks = renewals
-    .map((r) => `<span class="renewal" style="left:${axis.pct(r.changedAt.slice(0, 10)).toFixed(2)}%" title="renewed ${esc(r.changedAt.slice(0, 10))}: ${esc(r.from)} to ${esc(r.to)}"></span>`)
-    .join('');
+  let marks = '';
+  for (const r of renewals) {
+    const day = r.changedAt.slice(0, 10);
+    marks += `<span class="renewal" style="left:${axis.at(day)}%" title="renewed ${esc(day)}: ${esc(r.from)} to ${esc(r.to)}"></span>`;
+  }
+  // Band and days left follow from the date (and the page's today).
+  let shared = byExpiry.get(i.expiry);
+  if (shared === undefined) {
+    shared = { head: `data-band="${i.band}" data-days-left="${i.daysLeft ?? ''}" data-expiry="${esc(i.expiry)}"`, bar: bar(i, axis), days: `<div class="days ${i.band}">${daysText(i.daysLeft)}</div>` };
+    byExpiry.set(i.expiry, shared);
+  }
+  const item = esc(i.item);
   return (
-    `<div class="row" data-item="${esc(i.item)}" data-band="${i.band}" data-days-left="${i.daysLeft ?? ''}" data-expiry="${esc(i.expiry)}">` +
-    `<div class="label">${esc(i.label)}<small>${esc(i.item)} &middot; ${esc(i.expiry)}${note}</small></div>` +
-    `<div class="track">${bar(i, axis)}${marks}</div><div class="days ${i.band}">${daysText(i.daysLeft)}</div></div>`
+    `<div class="row" data-item="${item}" ${shared.head}>` +
+    `<div class="label">${esc(i.label)}<small>${item} &middot; ${esc(i.expiry)}${note}</small></div>` +
+    `<div class="track">${shared.bar}${marks}</div>${shared.days}</div>`
   );
 }
 
@@ -122,7 +138,7 @@ function axisRow(axis: Axis): string {
   const ticks: string[] = [];
   for (let m = 0, month = axis.start; month < axis.end; m += 6, month = addMonths(axis.start, m)) {
     const [y, mo] = month.split('-');
-    ticks.push(`<span style="left:${axis.pct(month).toFixed(2)}%">${MONTHS[Number(mo) - 1]} ${y}</span>`);
+    ticks.push(`<span style="left:${axis.at(month)}%">${MONTHS[Number(mo) - 1]} ${y}</span>`);
   }
   return `<div class="axis" aria-hidden="true"><div></div><div class="ticks">${ticks.join('')}</div><div></div></div>`;
 }
@@ -154,7 +170,16 @@ function makeAxis(today: string): Axis {
     }
     return at;
   };
-  return { start, end, today, pct };
+  const texts = new Map<string, string>();
+  const at = (date: string): string => {
+    let text = texts.get(date);
+    if (text === undefined) {
+      text = pct(date).toFixed(2);
+      texts.set(date, text);
+    }
+    return text;
+  };
+  return { start, end, today, pct, at };
 }
 
 function addMonths(firstOfMonth: string, months: number): string {
