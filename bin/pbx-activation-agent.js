@@ -18,7 +18,7 @@ const cacheDir = process.env.PBX_AGENT_COMPILE_CACHE;
 if (cacheDir && typeof module.enableCompileCache === 'function' && typeof process.getuid === 'function') {
   module.enableCompileCache(`${cacheDir}/node-${process.getuid()}`);
 }
-const entry = new URL('../dist/agent/main.js', import.meta.url);
+const entry = new URL('../dist/bundle/main.js', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('pbx-activation-agent is not built: run `npm ci` (or `npm run build`) in its directory.\n');
   process.exit(1);
