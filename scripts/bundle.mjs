@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // Bundles the compiled agent (dist/agent, dist/src: what `tsc -p tsconfig.build.json` wrote) into
-// dist/bundle/: main.js (the CLI, what bin/pbx-activation-agent.js starts), fwconsole-main.js (the sandbox's
-// simulated fwconsole) and the chunks they load lazily, one per command.
+// dist/bundle/: main.cjs (the CLI, what bin/pbx-activation-agent.js starts) and fwconsole-main.cjs (the
+// sandbox's simulated fwconsole), one file each.
 //
 // Why: a start of the agent used to spend most of its time finding, reading and compiling ~170 small files
-// (95 of them zod's); the bundle is a handful of files, tree-shaken. The dependencies that load files of their
-// own at run time stay outside (native modules, and those the code loads with createRequire when first needed):
-// they are imported from node_modules as before.
+// (95 of them zod's). In the bundle each module of ours still runs only when first needed (esbuild keeps a
+// lazily imported module's code in a function), and Node reads one file. Code that finds files relative to
+// itself (package.json, bin/) sits two levels below the package root in dist/src/x/ and dist/bundle/ alike.
 //
 //   node scripts/bundle.mjs [DIST]     DIST defaults to ./dist (the packaging build passes its own)
 import { existsSync, rmSync } from 'node:fs';
@@ -48,18 +48,21 @@ await build({
   entryPoints: { main: entry('agent/main.js'), 'fwconsole-main': entry('src/sandbox/fwconsole-main.js') },
   outdir,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  splitting: false,
+  // CommonJS, not ES modules: an ES module loads everything it imports (Node's built-in modules included) before
+  // it starts, whereas a require() stays where the code needs it, so a command loads only what it uses.
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
   platform: 'node',
   target: 'node20',
-  // Chunks beside the entries, not in a subdirectory: code that finds files relative to itself (package.json,
-  // bin/, the sandbox's fwconsole) sits two levels below the package root in dist/src/x/ and in dist/bundle/ alike.
-  chunkNames: '[name]-[hash]',
-  // Bundled: commander and zod (what every command loads) and our own code. Outside: native modules
-  // (better-sqlite3, ssh2: they find their .node files by path) and what the code loads on demand.
+  // Bundled: our code, commander and zod (what every command loads). Outside, loaded from node_modules when the
+  // code first needs them (a require() where the import was): native modules (better-sqlite3, ssh2: they find
+  // their .node files by path) and the packages only some commands use (mail, metrics, the daemon's schedule,
+  // logging, HTTP).
   external: ['better-sqlite3', 'ssh2', 'pino', 'axios', 'nodemailer', 'prom-client', 'node-cron'],
-  // commander is CommonJS: its require() calls of Node's built-in modules need a require in an ES module.
-  banner: { js: "import { createRequire as __agentCreateRequire } from 'node:module';\nconst require = __agentCreateRequire(import.meta.url);" },
+  // import.meta.url (files found relative to the code, createRequire) is this file's URL.
+  define: { 'import.meta.url': '__agentModuleUrl' },
+  banner: { js: "const __agentModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [zodEnglishOnly],
   legalComments: 'none',
   logLevel: 'warning',
