@@ -1,10 +1,5 @@
-import { z } from 'zod';
 import { agentVersion } from '../src/version.js';
 import { main } from './cli.js';
-
-// zod compiles a fast parser per schema on first use; a command parses its config and a few answers once,
-// so interpreting them costs less than compiling (about 10 ms of every start).
-z.config({ jitless: true });
 
 // Started by the daemon with an IPC channel: when the daemon goes away, even by kill -9, stop as on SIGTERM.
 if (process.channel) {

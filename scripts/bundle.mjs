@@ -32,13 +32,13 @@ const zodEnglishOnly = {
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
       /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
-        ? { path: path.resolve(path.dirname(args.importer), '../locales/en.js'), namespace: 'zod-english-only' }
+        ? { path: 'zod/v4/locales/index.js', namespace: 'zod-english-only', pluginData: path.resolve(path.dirname(args.importer), '../locales') }
         : undefined,
     );
     pluginBuild.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, (args) => ({
       contents: "export { default as en } from './en.js';",
       loader: 'js',
-      resolveDir: path.dirname(args.path),
+      resolveDir: args.pluginData,
     }));
   },
 };
@@ -47,6 +47,9 @@ rmSync(outdir, { recursive: true, force: true });
 await build({
   entryPoints: { main: entry('agent/main.js'), 'fwconsole-main': entry('src/sandbox/fwconsole-main.js') },
   outdir,
+  // The bundle names each module's file in a comment, relative to this directory: the package's top, so that
+  // builds in different directories give the same bytes.
+  absWorkingDir: path.dirname(dist),
   bundle: true,
   splitting: false,
   // CommonJS, not ES modules: an ES module loads everything it imports (Node's built-in modules included) before
