@@ -50,6 +50,9 @@ await build({
   // The bundle names each module's file in a comment, relative to this directory: the package's top, so that
   // builds in different directories give the same bytes.
   absWorkingDir: path.dirname(dist),
+  // Our modules were ES modules, strict by definition: strict in the bundle too, whatever tsconfig.json esbuild
+  // would otherwise find above the build directory (the packaging builds in a scratch directory).
+  tsconfigRaw: { compilerOptions: { alwaysStrict: true } },
   bundle: true,
   splitting: false,
   // CommonJS, not ES modules: an ES module loads everything it imports (Node's built-in modules included) before
