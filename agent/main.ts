@@ -7,5 +7,8 @@ if (process.channel) {
   process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
 }
 
-// process.exitCode, not process.exit(): pending log writes and sockets finish first.
-process.exitCode = await main(process.argv, agentVersion());
+// process.exitCode, not process.exit(): pending log writes and sockets finish first. A promise, not a
+// top-level await: the bundle (scripts/bundle.mjs) is a CommonJS file.
+void main(process.argv, agentVersion()).then((code) => {
+  process.exitCode = code;
+});

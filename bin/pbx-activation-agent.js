@@ -2,6 +2,7 @@
 // Launcher: checks the runtime, then loads the compiled agent (npm ci builds it via `prepare`).
 import { existsSync } from 'node:fs';
 import module from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 20) {
@@ -18,9 +19,10 @@ const cacheDir = process.env.PBX_AGENT_COMPILE_CACHE;
 if (cacheDir && typeof module.enableCompileCache === 'function' && typeof process.getuid === 'function') {
   module.enableCompileCache(`${cacheDir}/node-${process.getuid()}`);
 }
-const entry = new URL('../dist/agent/main.js', import.meta.url);
+const entry = new URL('../dist/bundle/main.cjs', import.meta.url);
 if (!existsSync(entry)) {
   process.stderr.write('pbx-activation-agent is not built: run `npm ci` (or `npm run build`) in its directory.\n');
   process.exit(1);
 }
-await import(entry.href);
+// require(), not import(): importing a CommonJS file from an ES module first scans all of it for its exports.
+module.createRequire(import.meta.url)(fileURLToPath(entry));

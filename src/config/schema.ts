@@ -6,6 +6,11 @@ import { looksLikeWindow, parseWindow } from '../core/window.js';
 import { keyedMap } from './keyed-map.js';
 import { parseListen } from './listen.js';
 
+// zod compiles a fast parser for a schema on its first use. A process parses its config once (and the few
+// answers it reads), so interpreting costs less than compiling: about 10 ms of every command's start. The
+// setting is zod's, for the whole process; whoever validates a config has loaded this module.
+z.config({ jitless: true });
+
 export { Duration };
 
 /** A module directory name as `ma list` prints it. */

@@ -1,4 +1,6 @@
-import ssh2, { type AuthenticationType, type AuthHandlerMiddleware, type ClientChannel, type ConnectConfig, type ParsedKey, type SFTPWrapper } from 'ssh2';
+import { createRequire } from 'node:module';
+import type * as Ssh2 from 'ssh2';
+import type { AuthenticationType, AuthHandlerMiddleware, ClientChannel, ConnectConfig, ParsedKey, SFTPWrapper } from 'ssh2';
 import { errorMessage, PbxError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { DRAIN_GRACE_MS, OutputBuffer } from '../process/run-process.js';
@@ -26,9 +28,10 @@ const DEFAULT_FILE_TIMEOUT_MS = 30_000;
 const PTY = { term: 'dumb', cols: 200, rows: 50 };
 /** SFTP status code for a missing file or directory. */
 const NO_SUCH_FILE = 2;
-// ssh2 is CommonJS: its named exports are reached through the default export under ESM.
-const { Client, utils } = ssh2;
-type Client = InstanceType<typeof Client>;
+// ssh2 (CommonJS, with native parts) is loaded when a fleet command first connects: the commands that never
+// use SSH (status, check on the PBX itself) do not pay for it.
+const loadSsh2 = (): typeof Ssh2 => createRequire(import.meta.url)('ssh2') as typeof Ssh2;
+type Client = Ssh2.Client;
 
 type Settle = (failure: PbxError) => void;
 
@@ -110,7 +113,7 @@ export class SshShell implements PbxShell {
   private connect(): Promise<Client> {
     const { target, options } = this;
     return new Promise((resolve, reject) => {
-      const client = new Client();
+      const client = new (loadSsh2().Client)();
       this.client = client;
       let presented: PresentedKey | null = null;
       let tcpConnected = false;
@@ -315,7 +318,7 @@ export class SshShell implements PbxShell {
  */
 export function probeHostKey(target: Omit<SshTarget, 'hostKey'>, timeoutMs: number): Promise<PresentedKey> {
   return new Promise((resolve, reject) => {
-    const client = new Client();
+    const client = new (loadSsh2().Client)();
     let presented: PresentedKey | null = null;
     let tcpConnected = false;
     let failure: PbxError | null = null;
@@ -359,7 +362,7 @@ function parsedKey(credentials: SshCredentials): ParsedKey {
   const cacheKey = `${credentials.passphrase ?? ''}\0${credentials.privateKey}`;
   const cached = parsedKeys.get(cacheKey);
   if (cached) return cached;
-  const parsed = utils.parseKey(credentials.privateKey, credentials.passphrase) as ParsedKey | ParsedKey[] | Error;
+  const parsed = loadSsh2().utils.parseKey(credentials.privateKey, credentials.passphrase) as ParsedKey | ParsedKey[] | Error;
   if (parsed instanceof Error) throw parsed;
   const key = Array.isArray(parsed) ? parsed[0] : parsed;
   if (!key?.isPrivateKey()) throw new Error('the file holds no private key');

@@ -101,16 +101,18 @@ export function sandboxConfig(paths: SandboxPaths, deploymentId: string, moduleA
 }
 
 /**
- * The compiled module next to this one. When this code runs from TypeScript
- * sources (the test runner), the compiled tree under dist/ is used instead.
+ * The simulated fwconsole's program: beside this code in the bundle (dist/bundle/fwconsole-main.cjs, what
+ * bin/ runs) or in the compiled tree (dist/src/sandbox/fwconsole-main.js); when this code runs from
+ * TypeScript sources (the test runner), the compiled tree's.
  */
-export function compiledSibling(name: string): string {
-  const here = fileURLToPath(new URL(`./${name}`, import.meta.url));
-  return existsSync(here) ? here : here.replace(/\/src\/sandbox\//, '/dist/src/sandbox/');
+function fwconsoleProgram(): string {
+  const here = fileURLToPath(new URL('./', import.meta.url));
+  const candidates = [join(here, 'fwconsole-main.cjs'), join(here, 'fwconsole-main.js'), join(here.replace(/\/src\/sandbox\/$/, '/dist/src/sandbox/'), 'fwconsole-main.js')];
+  return candidates.find((file) => existsSync(file)) ?? candidates[candidates.length - 1]!;
 }
 
 function writeFwconsole(paths: SandboxPaths): void {
-  const entry = compiledSibling('fwconsole-main.js');
+  const entry = fwconsoleProgram();
   const script = [
     `#!${process.execPath}`,
     '// Simulated fwconsole of a pbx-activation-agent sandbox. Behaviour: see state.json.',
