@@ -18,7 +18,8 @@ export function writeOutput(file: string | undefined, output: Rendered): void {
   try {
     const fd = openSync(tmp, 'w', 0o644);
     try {
-      for (const piece of batches(typeof output === 'string' ? [output] : output)) writeAll(fd, Buffer.from(piece, 'utf8'));
+      // Each piece as it is: they are large enough (tens of kB up) for a write each.
+      for (const piece of typeof output === 'string' ? [output] : output) writeAll(fd, Buffer.from(piece, 'utf8'));
     } finally {
       closeSync(fd);
     }
@@ -34,21 +35,3 @@ export function writeOutput(file: string | undefined, output: Rendered): void {
 function writeAll(fd: number, bytes: Buffer): void {
   for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
 }
-
-/** Small pieces (a timeline page's deployments) joined into writes of about 1 MB. */
-function* batches(pieces: readonly string[]): Generator<string> {
-  let batch: string[] = [];
-  let length = 0;
-  for (const piece of pieces) {
-    batch.push(piece);
-    length += piece.length;
-    if (length >= BATCH_CHARS) {
-      yield batch.join('');
-      batch = [];
-      length = 0;
-    }
-  }
-  if (batch.length > 0) yield batch.join('');
-}
-
-const BATCH_CHARS = 1 << 20;
