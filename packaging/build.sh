@@ -119,11 +119,11 @@ else
   mv "$modules_cache.new" "$modules_cache"
 fi
 
-# The bundle (scripts/bundle.mjs: the compiled agent in a few files, what bin/ starts) replaces the compiled
-# tree in the package. An older tree (--source) without the bundler ships its compiled tree as it did.
+# The bundle (scripts/bundle.mjs: the compiled agent in one file, what bin/ starts). The compiled tree stays
+# beside it: a sandbox made by an earlier version runs dist/src/sandbox/fwconsole-main.js as its fwconsole. An
+# older tree (--source) without the bundler ships its compiled tree alone, as it did.
 if [ -f "$SRC/scripts/bundle.mjs" ]; then
   node "$SRC/scripts/bundle.mjs" "$APP/dist" || die "the bundler failed on $APP/dist"
-  rm -rf "$APP/dist/agent" "$APP/dist/src"
 fi
 
 # --- the file tree (the .deb's data, the tarball's tree/) --------------------------------------------------

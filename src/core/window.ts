@@ -1,3 +1,5 @@
+import { localParts, localToUtc } from './zoned-time.js';
+
 /** A daily time window such as `02:00-05:00` (may wrap midnight: `22:00-04:00`), in a time zone. */
 export interface DailyWindow {
   readonly startMinute: number;
@@ -41,8 +43,14 @@ export function insideWindow(window: DailyWindow, instant: Date, timeZone?: stri
  */
 export function nextInsideWindow(window: DailyWindow, instant: Date, timeZone?: string): Date {
   if (insideWindow(window, instant, timeZone)) return instant;
-  const minutes = (window.startMinute - minuteOfDay(instant, timeZone) + 1440) % 1440;
-  const start = new Date(instant.getTime() + minutes * 60_000);
-  start.setUTCSeconds(0, 0);
-  return start;
+  // The window's start as a wall-clock time today, else tomorrow: counting minutes from now would be an hour
+  // off across a change to or from summer time.
+  const today = localParts(instant, timeZone);
+  const hour = Math.floor(window.startMinute / 60);
+  const minute = window.startMinute % 60;
+  for (let days = 0; ; days++) {
+    const day = new Date(Date.UTC(today.year, today.month - 1, today.day + days));
+    const start = localToUtc({ year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), hour, minute, second: 0 }, timeZone);
+    if (start > instant.getTime()) return new Date(start);
+  }
 }
