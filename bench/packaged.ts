@@ -5,6 +5,7 @@ import { benchBigStore } from './big-store.js';
 import { benchDaemon } from './daemon.js';
 import { agent, formatMs, mean, median, progress, ROOT, runAgent, timeProcess, type AgentRuntime, type Row, type Timed } from './lib/measure.js';
 import { benchStartUp } from './start-up.js';
+import { benchViews } from './views.js';
 
 const PREFIX = '/opt/pbx-activation-agent';
 /** The issue's targets for the shipped agent: tighter than the checkout's, since the compile cache is warm. */
@@ -41,7 +42,7 @@ export async function packagedRuntime(dir: string): Promise<AgentRuntime> {
 
 /**
  * `npm run bench -- --only packaged`: the start-up with the compile cache cold and warm, then the
- * start-up, 10-year store and daemon benchmarks on the packaged agent.
+ * start-up, 10-year store, views and daemon benchmarks on the packaged agent.
  */
 export async function benchPackaged(dir: string, runs: number, idleSeconds: number): Promise<Row[]> {
   const runtime = await packagedRuntime(join(dir, 'release'));
@@ -49,6 +50,7 @@ export async function benchPackaged(dir: string, runs: number, idleSeconds: numb
     ...(await compileCache(join(dir, 'cache'), runs, runtime)),
     ...(await benchStartUp(join(dir, 'startup'), runs, runtime, TARGET_STATUS_RATIO)),
     ...(await benchBigStore(join(dir, 'store'), Math.max(5, Math.round(runs / 2)), runtime)),
+    ...(await benchViews(join(dir, 'views'), Math.max(3, Math.round(runs / 3)), runtime)),
     ...(await benchDaemon(join(dir, 'daemon'), idleSeconds, runtime)),
   ];
 }
