@@ -1,5 +1,6 @@
 import { addDays } from '../core/expiry.js';
 import type { ItemKind } from '../core/items.js';
+import { memoize } from '../core/memo.js';
 import { compareText } from '../core/order.js';
 import { revisionKey, type ItemRevision, type Renewal, type ReportItemRow } from '../store/expiry-reports.js';
 import type { Store } from '../store/store.js';
@@ -75,15 +76,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
  */
 function daysFrom(today: string): (expiry: string) => number | null {
   const todayMs = Date.parse(`${today}T00:00:00Z`);
-  const known = new Map<string, number | null>([['never', null]]);
-  return (expiry) => {
-    let days = known.get(expiry);
-    if (days === undefined) {
-      days = (Date.parse(`${expiry}T00:00:00Z`) - todayMs) / 86_400_000;
-      known.set(expiry, days);
-    }
-    return days;
-  };
+  return memoize((expiry: string) => (expiry === 'never' ? null : (Date.parse(`${expiry}T00:00:00Z`) - todayMs) / 86_400_000));
 }
 
 export function bandOf(days: number | null): Band {

@@ -1,4 +1,4 @@
-import { localParts, localToUtc } from './zoned-time.js';
+import { localParts, localToUtc, nextDay, type CalendarDay } from './zoned-time.js';
 
 /** A daily time window such as `02:00-05:00` (may wrap midnight: `22:00-04:00`), in a time zone. */
 export interface DailyWindow {
@@ -45,12 +45,11 @@ export function nextInsideWindow(window: DailyWindow, instant: Date, timeZone?: 
   if (insideWindow(window, instant, timeZone)) return instant;
   // The window's start as a wall-clock time today, else tomorrow: counting minutes from now would be an hour
   // off across a change to or from summer time.
-  const today = localParts(instant, timeZone);
+  const now = localParts(instant, timeZone);
   const hour = Math.floor(window.startMinute / 60);
   const minute = window.startMinute % 60;
-  for (let days = 0; ; days++) {
-    const day = new Date(Date.UTC(today.year, today.month - 1, today.day + days));
-    const start = localToUtc({ year: day.getUTCFullYear(), month: day.getUTCMonth() + 1, day: day.getUTCDate(), hour, minute, second: 0 }, timeZone);
+  for (let day: CalendarDay = { year: now.year, month: now.month, day: now.day }; ; day = nextDay(day)) {
+    const start = localToUtc({ ...day, hour, minute, second: 0 }, timeZone);
     if (start > instant.getTime()) return new Date(start);
   }
 }

@@ -1,3 +1,5 @@
+import { memoize } from './memo.js';
+
 /**
  * Wall-clock time in an IANA zone (default: the host's), without a library: the cron schedule and the
  * weekly digest both need "this local time on that day, as an instant".
@@ -14,13 +16,10 @@ export interface LocalTime {
   readonly second: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-export function localParts(date: Date, timeZone: string | undefined): LocalTime {
-  const key = timeZone ?? '';
-  let f = formatters.get(key);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
+/** One formatter per zone (undefined: the host's): making one costs more than formatting. */
+const formatterFor = memoize(
+  (timeZone: string | undefined) =>
+    new Intl.DateTimeFormat('en-US', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -29,9 +28,11 @@ export function localParts(date: Date, timeZone: string | undefined): LocalTime 
       hour: 'numeric',
       minute: 'numeric',
       second: 'numeric',
-    });
-    formatters.set(key, f);
-  }
+    }),
+);
+
+export function localParts(date: Date, timeZone: string | undefined): LocalTime {
+  const f = formatterFor(timeZone);
   const parts = Object.fromEntries(f.formatToParts(date).map((p) => [p.type, p.value]));
   return {
     year: Number(parts.year),
@@ -41,6 +42,18 @@ export function localParts(date: Date, timeZone: string | undefined): LocalTime 
     minute: Number(parts.minute),
     second: Number(parts.second),
   };
+}
+
+export interface CalendarDay {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
+/** The calendar day after `d` (month and year ends and leap days included). */
+export function nextDay(d: CalendarDay): CalendarDay {
+  const next = new Date(Date.UTC(d.year, d.month - 1, d.day + 1));
+  return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
 }
 
 /** The UTC instant of a wall-clock time in a zone (in a DST gap: the instant one offset later). */

@@ -1,5 +1,5 @@
 import { createTask, parse, validateDetailed, type ScheduledTask } from 'node-cron';
-import { localParts, localToUtc } from '../core/zoned-time.js';
+import { localParts, localToUtc, nextDay, type CalendarDay } from '../core/zoned-time.js';
 
 /**
  * Cron expressions, in node-cron's dialect (5 fields, or 6 with seconds; L, W,
@@ -54,7 +54,7 @@ export function cronSchedule(expression: string, timeZone: string | undefined): 
     next(after: Date): Date {
       const base = Math.floor(after.getTime() / 1000) * 1000;
       const start = localParts(new Date(base), timeZone);
-      let day = { year: start.year, month: start.month, day: start.day };
+      let day: CalendarDay = { year: start.year, month: start.month, day: start.day };
       for (let i = 0; i < MAX_DAYS; i++, day = nextDay(day)) {
         if (!months.has(day.month)) continue;
         const first = i === 0 ? start : null;
@@ -72,11 +72,6 @@ export function cronSchedule(expression: string, timeZone: string | undefined): 
       throw new Error(`the cron expression "${expression}" never matches`);
     },
   };
-}
-
-function nextDay(d: { year: number; month: number; day: number }): { year: number; month: number; day: number } {
-  const next = new Date(Date.UTC(d.year, d.month - 1, d.day + 1));
-  return { year: next.getUTCFullYear(), month: next.getUTCMonth() + 1, day: next.getUTCDate() };
 }
 
 function sortedNumbers(values: readonly number[]): number[] {

@@ -42,6 +42,9 @@ export interface Renewal {
   readonly to: string;
 }
 
+/** `revisionKey` as SQLite makes it from a row of `expiry_changes` or `items`. */
+const REVISION_KEY_SQL = 'deployment_id || char(0) || item';
+
 export class ExpiryReportQueries {
   constructor(private readonly db: Database) {}
 
@@ -94,8 +97,8 @@ export class ExpiryReportQueries {
   renewalsSince(since: string, deploymentId?: string): Map<string, Renewal[]> {
     const rows = this.db
       .prepare(
-        // The key as revisionKey makes it, made by SQLite: one value less to bring into JavaScript per row.
-        `SELECT deployment_id || char(0) || item, old_expiry, new_expiry, changed_at FROM expiry_changes
+        // The key made by SQLite: one value less to bring into JavaScript per row.
+        `SELECT ${REVISION_KEY_SQL}, old_expiry, new_expiry, changed_at FROM expiry_changes
          WHERE changed_at >= ? AND old_expiry IS NOT NULL AND new_expiry IS NOT NULL
            AND (new_expiry = 'never' OR (old_expiry <> 'never' AND new_expiry > old_expiry))
            ${deploymentId === undefined ? '' : 'AND deployment_id = ?'}
@@ -114,6 +117,7 @@ export class ExpiryReportQueries {
   }
 }
 
+/** An item's key in the maps of this module: its deployment and item id, joined by a NUL (in neither); `REVISION_KEY_SQL` in SQL. */
 export function revisionKey(deploymentId: string, item: string): string {
   return `${deploymentId}\0${item}`;
 }

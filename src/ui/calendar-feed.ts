@@ -2,6 +2,7 @@ import { thresholdsFor, type ThresholdSettings } from '../alerts/expiry-policy.j
 import { RENEW_COMMAND } from '../alerts/messages.js';
 import type { RenewalReport, ReportDeployment, ReportItem } from '../app/renewal-report.js';
 import { addDays } from '../core/expiry.js';
+import { memoize } from '../core/memo.js';
 import { escapeText, foldLine, icsDate, icsDateTime, IcsWriter } from './icalendar.js';
 import { jsonView, type Format, type Rendered, type View, type Views } from './views.js';
 
@@ -117,17 +118,8 @@ function alarmsOf(i: ReportItem, settings: Settings): number[] {
   return thresholdsFor(i, settings).filter((days) => i.daysLeft !== null && days <= i.daysLeft);
 }
 
-const uidParts = new Map<string, string>();
-
 /** An item id as the UID spells it (no character that needs escaping); the same few dozen ids recur on every deployment. */
-function uidPart(item: string): string {
-  let part = uidParts.get(item);
-  if (part === undefined) {
-    part = item.replace(/[^A-Za-z0-9.-]/g, '-');
-    uidParts.set(item, part);
-  }
-  return part;
-}
+const uidPart = memoize((item: string): string => item.replace(/[^A-Za-z0-9.-]/g, '-'));
 
 /** The iCalendar feed of the report's dated items. `report` must have been built with `revisions`. */
 export function renderCalendar(report: RenewalReport, settings: Settings): string {
@@ -150,9 +142,9 @@ export function calendarParts(report: RenewalReport, settings: Settings): string
     .toString();
   // A fleet's feed holds 50,000 events, rendered straight from the report (no event objects) into one string
   // each; what events share (dates, stamps, reminders, labels and item ids escaped) is made once.
-  const escape = memo(escapeText);
-  const days = memo((date: string) => `DTSTART;VALUE=DATE:${icsDate(date)}\r\nDTEND;VALUE=DATE:${icsDate(addDays(date, 1))}\r\n`);
-  const stamps = memo((stamp: string) => `DTSTAMP:${icsDateTime(stamp)}\r\n`);
+  const escape = memoize(escapeText);
+  const days = memoize((date: string) => `DTSTART;VALUE=DATE:${icsDate(date)}\r\nDTEND;VALUE=DATE:${icsDate(addDays(date, 1))}\r\n`);
+  const stamps = memoize((stamp: string) => `DTSTAMP:${icsDateTime(stamp)}\r\n`);
   const parts: string[] = [head];
   let chunk: string[] = [];
   for (const d of report.deployments) {
@@ -184,27 +176,9 @@ function line(name: string, escaped: string): string {
   return `${foldLine(`${name}:${escaped}`)}\r\n`;
 }
 
-function memo(make: (key: string) => string): (key: string) => string {
-  const made = new Map<string, string>();
-  return (key) => {
-    let text = made.get(key);
-    if (text === undefined) {
-      text = make(key);
-      made.set(key, text);
-    }
-    return text;
-  };
-}
-
-const alarms = new Map<number, string>();
 
 /** A reminder `days` before the event, with its line end; the same for every event, so rendered once (the calendar shows the event's summary with it). */
-function alarm(days: number): string {
-  let text = alarms.get(days);
-  if (text === undefined) {
-    const when = days === 0 ? 'today' : `in ${days} day${days === 1 ? '' : 's'}`;
-    text = ['BEGIN:VALARM', 'ACTION:DISPLAY', `TRIGGER:${days === 0 ? 'PT0S' : `-P${days}D`}`, `DESCRIPTION:PBX licence expires ${when}`, 'END:VALARM', ''].join('\r\n');
-    alarms.set(days, text);
-  }
-  return text;
-}
+const alarm = memoize((days: number): string => {
+  const when = days === 0 ? 'today' : `in ${days} day${days === 1 ? '' : 's'}`;
+  return ['BEGIN:VALARM', 'ACTION:DISPLAY', `TRIGGER:${days === 0 ? 'PT0S' : `-P${days}D`}`, `DESCRIPTION:PBX licence expires ${when}`, 'END:VALARM', ''].join('\r\n');
+});

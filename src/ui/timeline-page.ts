@@ -1,5 +1,6 @@
 import type { ReportDeployment, ReportItem } from '../app/renewal-report.js';
 import type { OverviewLine, TimelineReport } from '../app/timeline-report.js';
+import { memoize } from '../core/memo.js';
 import { esc } from './html.js';
 import { when } from './status-view.js';
 import { TIMELINE_CSS } from './timeline-style.js';
@@ -161,24 +162,8 @@ function makeAxis(today: string): Axis {
   const first = dayNumber(start);
   const span = dayNumber(end) - first;
   // A fleet's page places 100,000 bars and marks on a few thousand distinct days: each day computed once.
-  const known = new Map<string, number>();
-  const pct = (date: string): number => {
-    let at = known.get(date);
-    if (at === undefined) {
-      at = Math.min(100, Math.max(0, ((dayNumber(date) - first) / span) * 100));
-      known.set(date, at);
-    }
-    return at;
-  };
-  const texts = new Map<string, string>();
-  const at = (date: string): string => {
-    let text = texts.get(date);
-    if (text === undefined) {
-      text = pct(date).toFixed(2);
-      texts.set(date, text);
-    }
-    return text;
-  };
+  const pct = memoize((date: string) => Math.min(100, Math.max(0, ((dayNumber(date) - first) / span) * 100)));
+  const at = memoize((date: string) => pct(date).toFixed(2));
   return { start, end, today, pct, at };
 }
 
