@@ -2,7 +2,7 @@ import { addDays } from '../core/expiry.js';
 import type { ItemKind } from '../core/items.js';
 import { memoize } from '../core/memo.js';
 import { compareText } from '../core/order.js';
-import { revisionKey, type ItemRevision, type Renewal, type ReportItemRow } from '../store/expiry-reports.js';
+import { type ItemRevision, type Renewal, type ReportItemRow } from '../store/expiry-reports.js';
 import type { Store } from '../store/store.js';
 import { pendingFrom } from './status.js';
 
@@ -109,7 +109,7 @@ export function buildRenewalReport(store: Store, query: ReportQuery): RenewalRep
       renewalSeen: portal !== null && (row.expiry === 'never' || portal === 'never' || portal > row.expiry) ? portal : null,
     };
     if (row.revision) built.revision = row.revision;
-    if (renewals) built.renewals = renewals.get(revisionKey(row.deploymentId, row.item)) ?? NO_RENEWALS;
+    if (renewals) built.renewals = renewals.get(row.deploymentId)?.get(row.item) ?? NO_RENEWALS;
     return built;
   };
 

@@ -29,21 +29,20 @@ interface Axis {
 type ByExpiry = Map<string, { readonly head: string; readonly bar: string; readonly days: string }>;
 
 export function renderTimelinePage(report: TimelineReport): string {
-  return timelinePageParts(report).join('');
+  return [...timelinePageParts(report)].join('');
 }
 
-/** The same page in pieces, in order: its head, the overview, then a piece per deployment. */
-export function timelinePageParts(report: TimelineReport): string[] {
+/**
+ * The same page in pieces, in order: its head, the overview, then a piece per deployment, each made when it is
+ * taken (a fleet's page is 27 MB: written as it is made, it is never all kept at once).
+ */
+export function* timelinePageParts(report: TimelineReport): Generator<string, void, undefined> {
   const axis = makeAxis(report.today);
   // The same for every deployment: made once.
   const ticks = axisRow(axis);
   // A fleet's 50,000 items fall on a few thousand days.
   const byExpiry: ByExpiry = new Map();
   const s = report.summary;
-  const body =
-    report.deployments.length === 0
-      ? ['<p class="empty">Nothing recorded yet. Run <code>pbx-activation-agent check --dry-run</code> (or <code>fleet check</code>) to read the PBX.</p>']
-      : [overviewTable(report.overview), ...report.deployments.map((d) => `\n${deploymentSection(d, axis, ticks, byExpiry)}`)];
   const head = `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -68,7 +67,14 @@ export function timelinePageParts(report: TimelineReport): string[] {
 </header>
 <main>
 `;
-  return [head, ...body, '\n</main>\n</body>\n</html>\n'];
+  yield head;
+  if (report.deployments.length === 0) {
+    yield '<p class="empty">Nothing recorded yet. Run <code>pbx-activation-agent check --dry-run</code> (or <code>fleet check</code>) to read the PBX.</p>';
+  } else {
+    yield overviewTable(report.overview);
+    for (const d of report.deployments) yield `\n${deploymentSection(d, axis, ticks, byExpiry)}`;
+  }
+  yield '\n</main>\n</body>\n</html>\n';
 }
 
 function overviewTable(lines: readonly OverviewLine[]): string {

@@ -12,9 +12,10 @@ export interface ViewContext {
 
 /**
  * What a view makes: one string, or the pieces of a large output in order (a fleet's calendar feed is 54 MB),
- * written as they are instead of joined into one string first.
+ * written as they are instead of joined into one string first. Pieces may be made as they are taken (the
+ * timeline page's): each is written, then forgotten.
  */
-export type Rendered = string | readonly string[];
+export type Rendered = string | Iterable<string>;
 
 export type View<T, R extends Rendered = string> = (value: T, ctx: ViewContext) => R;
 

@@ -1,6 +1,7 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeOutput } from '../../agent/write-output.js';
 import { recordPurchase } from '../../src/sandbox/portal-side.js';
 import { editConfig } from '../helpers/cycle.js';
 import { changeLines, faultWorld, itemDates, sleep, spawnCli, type FaultWorld } from '../helpers/fault-world.js';
@@ -108,6 +109,49 @@ describe('the disk holding the store is full', () => {
     } else {
       expect(run).toMatchObject({ outcome: 'failed', error: expect.stringMatching(/disk .* is full/) });
     }
+  });
+
+  it('report --html and calendar --output onto a full disk, even one that takes part of a write: exit 1 saying so, the files as they were, nothing left behind', async () => {
+    const disk = tmpfs('64k');
+    const world = await faultWorld(join(tmp(), 's'));
+    const checked = await world.cli(['check']);
+    expect(checked.code, checked.stderr).toBe(0);
+    const page = join(disk, 'timeline.html');
+    const feed = join(disk, 'expiries.ics');
+    for (const args of [['report', '--html', page], ['calendar', '--output', feed]]) {
+      const made = await world.cli(args);
+      expect(made.code, made.stderr).toBe(0);
+    }
+    const before = { page: readFileSync(page, 'utf8'), feed: readFileSync(feed, 'utf8') };
+    // Room for a few kB: the page's first piece (its style) is larger, so a write takes part of it and the next one fails.
+    const filler = fillUp(disk);
+    truncateSync(filler, statSync(filler).size - 4096);
+
+    const results = [];
+    for (const [args, file] of [[['report', '--html', page], page], [['calendar', '--output', feed], feed]] as const) results.push({ file, ...(await world.cli(args)) });
+
+    for (const r of results) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`error: cannot write ${r.file} (ENOSPC)`);
+      expect(r.stderr).toContain(`is full: free some space (df -h ${disk}) and run it again; ${r.file} is as it was.`);
+    }
+    expect({ page: readFileSync(page, 'utf8'), feed: readFileSync(feed, 'utf8') }).toEqual(before);
+    expect(readdirSync(disk).sort()).toEqual(['expiries.ics', 'filler', 'timeline.html']);
+    rmSync(filler);
+    const again = await world.cli(['report', '--html', page]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readFileSync(page, 'utf8')).toContain('</html>');
+  });
+
+  it('a piece the disk takes only part of (the last one, mid-character) is an error, never a shorter file', () => {
+    const disk = tmpfs('64k');
+    const filler = fillUp(disk);
+    truncateSync(filler, statSync(filler).size - 4096);
+    const file = join(disk, 'out.ics');
+
+    // 3,000 two-byte characters: 6,000 bytes, of which the disk takes 4,096 and then no more.
+    expect(() => writeOutput(file, ['BEGIN:VCALENDAR\r\n', 'é'.repeat(3000)])).toThrow(`cannot write ${file} (ENOSPC)`);
+    expect(readdirSync(disk)).toEqual(['filler']);
   });
 
   it('capture onto a full disk: exit 1 saying so, and no half bundle left behind', async () => {

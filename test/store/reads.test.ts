@@ -211,3 +211,55 @@ describe('migration 7 and the change count kept on each item (the calendar SEQUE
     expect(counted(path)).toEqual([['a', 'license:zulu', 4, '2026-04-01T00:00:00.000Z']]);
   });
 });
+
+describe('the views reads (itemsByDeployment, renewalsSince), which SQLite hands over as JSON text', () => {
+  function observe(store: Store, at: string, items: ReturnType<typeof makeItem>[], deploymentId = 'a'): void {
+    store.expiries.record({ deploymentId, host: 'rome', productName: null, source: 'pbx', items, kinds: ['module-license'], runId: null, at });
+  }
+
+  it('carries any text through unchanged: quotes, backslashes, control characters, non-ASCII, astral characters', () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    const label = 'Zulu "UC", back\\slash\n\ttab \u0001\u001f ctl – ü 日本 😀 </script> \u2028';
+    const key = 'zülu"\\😀';
+    observe(store, '2026-01-01T00:00:00.000Z', [makeItem('module-license', key, dateExpiry('2027-01-01'), label), makeItem('module-license', 'endpoint', NEVER)]);
+
+    const rows = [...store.reports.itemsByDeployment({ until: null, includeNever: true, revisions: true }).values()].flat();
+    expect(rows).toEqual([
+      { deploymentId: 'a', item: `license:${key}`, kind: 'module-license', moduleKey: key, label, expiry: '2027-01-01', revision: { changes: 1, lastChangedAt: '2026-01-01T00:00:00.000Z' } },
+      { deploymentId: 'a', item: 'license:endpoint', kind: 'module-license', moduleKey: 'endpoint', label: 'endpoint licence', expiry: 'never', revision: { changes: 1, lastChangedAt: '2026-01-01T00:00:00.000Z' } },
+    ]);
+    store.close();
+  });
+
+  it('gives each item its renewals oldest first, two recorded at the same instant in the order recorded; dates moved earlier are not renewals', () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    const zulu = (expiry: Expiry) => [makeItem('module-license', 'zulu', expiry)];
+    observe(store, '2026-01-01T00:00:00.000Z', zulu(dateExpiry('2026-06-01')));
+    observe(store, '2026-03-01T00:00:00.000Z', zulu(dateExpiry('2027-06-01')));
+    observe(store, '2026-03-01T00:00:00.000Z', zulu(dateExpiry('2028-06-01')));
+    observe(store, '2026-04-01T00:00:00.000Z', zulu(dateExpiry('2027-01-01')));
+    observe(store, '2026-05-01T00:00:00.000Z', zulu(NEVER));
+    observe(store, '2026-02-01T00:00:00.000Z', zulu(dateExpiry('2029-01-01')), 'b');
+
+    expect(store.reports.renewalsSince('2026-01-01T00:00:00.000Z')).toEqual(
+      new Map([
+        [
+          'a',
+          new Map([
+            [
+              'license:zulu',
+              [
+                { changedAt: '2026-03-01T00:00:00.000Z', from: '2026-06-01', to: '2027-06-01' },
+                { changedAt: '2026-03-01T00:00:00.000Z', from: '2027-06-01', to: '2028-06-01' },
+                { changedAt: '2026-05-01T00:00:00.000Z', from: '2027-01-01', to: 'never' },
+              ],
+            ],
+          ]),
+        ],
+      ]),
+    );
+    expect(store.reports.renewalsSince('2026-04-01T00:00:00.000Z', 'a').get('a')?.get('license:zulu')).toEqual([{ changedAt: '2026-05-01T00:00:00.000Z', from: '2027-01-01', to: 'never' }]);
+    expect(store.reports.renewalsSince('2026-06-01T00:00:00.000Z')).toEqual(new Map());
+    store.close();
+  });
+});
