@@ -6,9 +6,12 @@
 export function memoize<K, V>(make: (key: K) => V): (key: K) => V {
   const made = new Map<K, V>();
   return (key) => {
-    if (made.has(key)) return made.get(key) as V;
-    const value = make(key);
-    made.set(key, value);
-    return value;
+    // One look-up when the key is known (a fleet's feed asks some 400,000 times); `has` only for an undefined value.
+    let value = made.get(key);
+    if (value === undefined && !made.has(key)) {
+      value = make(key);
+      made.set(key, value);
+    }
+    return value as V;
   };
 }
