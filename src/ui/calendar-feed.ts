@@ -113,9 +113,13 @@ function stampOf(i: ReportItem, today: string): string {
   return i.revision?.lastChangedAt ?? `${today}T00:00:00.000Z`;
 }
 
-/** A reminder already in the past would pop up as "missed" when a calendar subscribes: left out. */
 function alarmsOf(i: ReportItem, settings: Settings): number[] {
-  return thresholdsFor(i, settings).filter((days) => i.daysLeft !== null && days <= i.daysLeft);
+  return alarmDays(thresholdsFor(i, settings), i.daysLeft);
+}
+
+/** A reminder already in the past would pop up as "missed" when a calendar subscribes: left out. */
+function alarmDays(thresholds: readonly number[], daysLeft: number | null): number[] {
+  return daysLeft === null ? [] : thresholds.filter((days) => days <= daysLeft);
 }
 
 /** An item id as the UID spells it (no character that needs escaping); the same few dozen ids recur on every deployment. */
@@ -145,14 +149,17 @@ export function* calendarParts(report: RenewalReport, settings: Settings): Gener
   const escape = memoize(escapeText);
   const days = memoize((date: string) => `DTSTART;VALUE=DATE:${icsDate(date)}\r\nDTEND;VALUE=DATE:${icsDate(addDays(date, 1))}\r\n`);
   const stamps = memoize((stamp: string) => `DTSTAMP:${icsDateTime(stamp)}\r\n`);
+  // An event's reminders follow from its thresholds (the same array for every item without its own) and its days left.
+  const remindersBy = memoize((thresholds: readonly number[]) =>
+    memoize((daysLeft: number | null) => alarmDays(thresholds, daysLeft).map(alarm).join('')),
+  );
   yield head;
   let chunk: string[] = [];
   for (const d of report.deployments) {
     const about = deploymentTexts(d, escape);
     for (const i of d.items) {
       if (i.expiry === 'never') continue;
-      let reminders = '';
-      for (const before of alarmsOf(i, settings)) reminders += alarm(before);
+      const reminders = remindersBy(thresholdsFor(i, settings))(i.daysLeft);
       chunk.push(
         `BEGIN:VEVENT\r\n${line('UID', `${about.uid}${uidPart(i.item)}@pbx-activation-agent`)}SEQUENCE:${sequenceOf(i)}\r\n${stamps(stampOf(i, report.today))}${days(i.expiry)}` +
           `${line('SUMMARY', summaryOf(about, i, escape))}${line('DESCRIPTION', descriptionOf(about, i, escape))}TRANSP:TRANSPARENT\r\n${reminders}END:VEVENT\r\n`,
