@@ -2,7 +2,7 @@ import { addDays } from '../core/expiry.js';
 import type { ItemKind } from '../core/items.js';
 import { memoize } from '../core/memo.js';
 import { compareText } from '../core/order.js';
-import { type ItemRevision, type Renewal, type ReportItemRow } from '../store/expiry-reports.js';
+import type { ItemRevision, Renewal, ReportItemRow } from '../store/expiry-reports.js';
 import type { Store } from '../store/store.js';
 import { pendingFrom } from './status.js';
 

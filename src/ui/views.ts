@@ -13,7 +13,7 @@ export interface ViewContext {
 /**
  * What a view makes: one string, or the pieces of a large output in order (a fleet's calendar feed is 54 MB),
  * written as they are instead of joined into one string first. Pieces may be made as they are taken (the
- * timeline page's): each is written, then forgotten.
+ * timeline page's and the calendar feed's): each is written, then forgotten.
  */
 export type Rendered = string | Iterable<string>;
 
