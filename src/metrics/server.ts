@@ -1,4 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ListenAddress } from '../config/listen.js';
 import { AgentError, errorMessage } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -7,12 +9,15 @@ import type { AgentMetrics } from './metrics.js';
 /** The metrics listener could not be opened (port taken, address not local). */
 export class MetricsListenError extends AgentError {}
 
-/** What the listener serves besides the metrics: views over the store, made at each request. */
+/**
+ * What the listener serves besides the metrics: views over the store, made at each request, in pieces sent as
+ * they are made (a fleet's feed is 54 MB: never one string in the daemon).
+ */
 export interface ListenerPages {
   /** The iCalendar feed (`/calendar.ics`). */
-  calendar(): Promise<string>;
+  calendar(): Promise<Iterable<string>>;
   /** The timeline page (`/`). */
-  timeline(): Promise<string>;
+  timeline(): Promise<Iterable<string>>;
 }
 
 /** The timeline page needs nothing but its inline style: the browser is told so. */
@@ -70,19 +75,19 @@ export class MetricsServer {
         const health = this.metrics.health();
         res.writeHead(health.ok ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8' }).end(`${health.ok ? 'ok' : 'unhealthy'}: ${health.reason}\n`);
       } else if (path === '/calendar.ics' && this.pages) {
-        const body = await this.pages.calendar();
-        res
-          .writeHead(200, { 'content-type': 'text/calendar; charset=utf-8', 'content-disposition': 'inline; filename="pbx-licence-expiries.ics"', 'cache-control': 'no-cache' })
-          .end(req.method === 'HEAD' ? undefined : body);
+        await send(req, res, { 'content-type': 'text/calendar; charset=utf-8', 'content-disposition': 'inline; filename="pbx-licence-expiries.ics"', 'cache-control': 'no-cache' }, await this.pages.calendar());
       } else if (path === '/' && this.pages) {
-        const body = await this.pages.timeline();
-        res
-          .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_POLICY, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' })
-          .end(req.method === 'HEAD' ? undefined : body);
+        await send(req, res, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': PAGE_POLICY, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' }, await this.pages.timeline());
       } else {
         res.writeHead(404, { 'content-type': 'text/plain' }).end(`not found: try ${this.pages ? '/, /calendar.ics, ' : ''}/metrics or /healthz\n`);
       }
     } catch (err) {
+      if (res.headersSent) {
+        // Part of a page is out (or the client went away while it was sent): nothing to say but to end the connection.
+        if (!isClosedEarly(err)) this.log.error({ path, err: errorMessage(err) }, 'metrics request failed while sending');
+        res.destroy();
+        return;
+      }
       this.log.error({ path, err: errorMessage(err) }, 'metrics request failed');
       res.writeHead(500, { 'content-type': 'text/plain' }).end(`error: ${errorMessage(err)}\n`);
     }
@@ -105,4 +110,18 @@ export class MetricsServer {
     }
     return new MetricsListenError(`cannot serve metrics on ${where}: ${err.message}`, 'Check metrics.listen.', { cause: err });
   }
+}
+
+/** A view's pieces, each sent when the client has taken the last (backpressure); a client that goes away stops the making. */
+async function send(req: IncomingMessage, res: ServerResponse, headers: OutgoingHttpHeaders, body: Iterable<string>): Promise<void> {
+  res.writeHead(200, headers);
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  await pipeline(Readable.from(body), res);
+}
+
+function isClosedEarly(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE';
 }

@@ -12,15 +12,15 @@ import type { Store } from '../store/store.js';
 export function viewPages(store: Store, clock: Clock, config: () => AgentConfig): ListenerPages {
   return {
     async calendar() {
-      const [{ buildRenewalReport }, { renderCalendar }] = await Promise.all([import('../app/renewal-report.js'), import('../ui/calendar-feed.js')]);
+      const [{ buildRenewalReport }, { calendarParts }] = await Promise.all([import('../app/renewal-report.js'), import('../ui/calendar-feed.js')]);
       const today = calendarDate(clock.now(), config().timeZone);
       const report = store.guard((s) => buildRenewalReport(s, { today, withinDays: null, revisions: true }));
-      return renderCalendar(report, config().alerts);
+      return calendarParts(report, config().alerts);
     },
     async timeline() {
-      const [{ buildTimelineReport }, { renderTimelinePage }] = await Promise.all([import('../app/timeline-report.js'), import('../ui/timeline-page.js')]);
+      const [{ buildTimelineReport }, { timelinePageParts }] = await Promise.all([import('../app/timeline-report.js'), import('../ui/timeline-page.js')]);
       const now = clock.now();
-      return renderTimelinePage(store.guard((s) => buildTimelineReport(s, { now, today: calendarDate(now, config().timeZone) })));
+      return timelinePageParts(store.guard((s) => buildTimelineReport(s, { now, today: calendarDate(now, config().timeZone) })));
     },
   };
 }

@@ -1,9 +1,10 @@
 import ICAL from 'ical.js';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentConfig } from '../../src/config/schema.js';
-import { silentLogger } from '../../src/log/logger.js';
+import { silentLogger, type Logger } from '../../src/log/logger.js';
 import { AgentMetrics } from '../../src/metrics/metrics.js';
 import { MetricsServer } from '../../src/metrics/server.js';
 import { viewPages } from '../../src/service/view-pages.js';
@@ -55,6 +56,41 @@ describe('the metrics listener serves the views', () => {
     expect(await head.text()).toBe('');
     expect(missing.status).toBe(404);
     expect(await missing.text()).toBe('not found: try /, /calendar.ics, /metrics or /healthz\n');
+  });
+
+  it('sends a page piece by piece as the client takes it; a client that goes away stops the making, and the next request is served', async () => {
+    const store = Store.open(join(tmp(), 'agent.db'));
+    stops.push(() => store.close());
+    const clock = { now: () => new Date('2026-11-26T09:00:00.000Z') };
+    const metrics = new AgentMetrics({ store, clock, version: '1', startedAt: clock.now(), staleAfterMs: () => 86_400_000 });
+    let made = 0;
+    // 200 pieces of 1 MB: far more than the socket's buffers hold.
+    function* big(): Generator<string> {
+      for (; made < 200; made++) yield 'x'.repeat(1 << 20);
+    }
+    const errors: unknown[] = [];
+    const log = { ...silentLogger, error: (...args: unknown[]) => void errors.push(args) } as Logger;
+    const port = await freePort();
+    const s = new MetricsServer({ host: '127.0.0.1', port, loopback: true }, metrics, log, { calendar: async () => big(), timeline: async () => ['<p>small</p>'] });
+    await s.start();
+    stops.push(() => s.stop());
+
+    await new Promise<void>((resolve, reject) => {
+      const req = get(`http://127.0.0.1:${port}/calendar.ics`, (res) => {
+        res.once('data', () => {
+          req.destroy();
+          resolve();
+        });
+      });
+      req.on('error', (err) => ((err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err)));
+    });
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+
+    expect(await page.text()).toBe('<p>small</p>');
+    // The making stopped soon after the client left, with room for what the socket's buffers took.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(made).toBeLessThan(50);
+    expect(errors).toEqual([]);
   });
 
   it('run: the daemon serves / and /calendar.ics from its store', async () => {
