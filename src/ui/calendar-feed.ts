@@ -182,7 +182,6 @@ function line(name: string, escaped: string): string {
   return `${foldLine(`${name}:${escaped}`)}\r\n`;
 }
 
-
 /** A reminder `days` before the event, with its line end; the same for every event, so rendered once (the calendar shows the event's summary with it). */
 const alarm = memoize((days: number): string => {
   const when = days === 0 ? 'today' : `in ${days} day${days === 1 ? '' : 's'}`;

@@ -91,12 +91,6 @@ export class IcsWriter {
     return this;
   }
 
-  /** Content lines rendered before (CRLF between them, none at the end): a block that repeats, such as a reminder. */
-  block(lines: string): this {
-    this.lines.push(lines);
-    return this;
-  }
-
   /** A TEXT property: escaped here. */
   text(name: string, value: string): this {
     return this.raw(name, escapeText(value));
