@@ -218,6 +218,11 @@ export class ExpiryRepository {
     }));
   }
 
+  /** Whether the store holds anything of this deployment: its items, or a run that named it (one that failed before recording any). */
+  hasDeployment(id: string): boolean {
+    return this.db.prepare('SELECT 1 FROM deployments WHERE id = ? UNION ALL SELECT 1 FROM runs WHERE deployment_id = ? LIMIT 1').get(id, id) !== undefined;
+  }
+
   deployments(): DeploymentRow[] {
     const rows = this.db.prepare('SELECT * FROM deployments ORDER BY id').all() as Array<Record<string, string | null>>;
     return rows.map((r) => ({

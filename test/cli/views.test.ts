@@ -2,6 +2,7 @@ import ICAL from 'ical.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Store } from '../../src/store/store.js';
 import { runCli } from '../helpers/cli.js';
 import { useTmpDirs } from '../helpers/tmp.js';
 
@@ -60,6 +61,30 @@ describe('due, calendar and report, as a user runs them', () => {
 
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
+  });
+
+  it('--deployment with an id the store never recorded is a usage error naming the ones it has (exit 2), not an empty answer', async () => {
+    const { config } = await sandbox();
+    const store = Store.open((JSON.parse(readFileSync(config, 'utf8')) as { store: { path: string } }).store.path);
+    // A check that named its deployment and failed before recording anything: its runs are still history.
+    const run = store.runs.start({ trigger: 'manual', command: 'check', host: 'local', deploymentId: '631000999', dryRun: false, pid: 1, at: '2026-11-30T02:00:00.000Z' });
+    store.runs.finish(run, { outcome: 'unreachable', at: '2026-11-30T02:00:05.000Z', deploymentId: '631000999' });
+    store.close();
+
+    const typo = [];
+    for (const command of [['status'], ['history'], ['due'], ['calendar'], ['report'], ['report', '--html', '-']]) typo.push(await runCli([...command, '--deployment', '6319823456', '--config', config]));
+    const known = await runCli(['due', '--deployment', '63198234567', '--config', config]);
+    const runsOnly = await runCli(['history', '--deployment', '631000999', '--config', config]);
+
+    for (const result of typo) {
+      expect(result.code, result.stderr).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^error: no deployment 6319823456 in the store \(.*agent\.db\)\nDeployments recorded there: 63198234567\.\n$/);
+    }
+    expect(known.code, known.stderr).toBe(0);
+    expect(known.stdout).toMatch(/^Deployment 63198234567 /);
+    expect(runsOnly.code, runsOnly.stderr).toBe(0);
+    expect(runsOnly.stdout).toMatch(/run \d+: check \(manual\) -> unreachable/);
   });
 
   it('calendar --output FILE writes a feed ical.js parses; without it the same feed on stdout', async () => {
